@@ -1,0 +1,177 @@
+/* The guest mm's operations on address spaces: page tables (pgtable.c), VMAs
+ * and mmap/munmap/brk/mremap (mmap.c), mprotect (mprotect.c), madvise and
+ * mincore (madvise.c), mlock (mlock.c), faults (memory.c), access from the
+ * kernel (uaccess.c). All return 0 or a value, or a negative errno. */
+#ifndef GUESTMM_MM_H
+#define GUESTMM_MM_H
+
+#include "mmzone.h"
+#include "page_alloc.h"
+
+/* ---- mm_struct life cycle ---- */
+/* A new, empty address space with its own top-level table. */
+struct mm_struct *mm_alloc(struct pglist_data *node);
+/* Drops a user; at zero, unmaps everything and frees every frame and table. */
+void mmput(struct mm_struct *mm);
+
+/* ---- page-table walking (pgtable.c) ---- */
+/* The PTE slot for addr, or NULL when a level above is missing. */
+pte_t *pte_offset(struct mm_struct *mm, uint64_t addr);
+/* The PTE slot for addr, allocating intermediate tables; NULL on ENOMEM. */
+pte_t *pte_alloc(struct mm_struct *mm, uint64_t addr);
+/* Frees page-table pages that map nothing in [start, end). */
+void free_pgtables(struct mm_struct *mm, uint64_t start, uint64_t end);
+
+/* What an access is (the MMU hook's view; matches Linux's fault flags). */
+#define FAULT_FLAG_WRITE       0x01u
+#define FAULT_FLAG_INSTRUCTION 0x02u
+#define FAULT_FLAG_USER        0x04u   /* from guest code, not the kernel */
+#define FAULT_FLAG_REMOTE      0x08u
+
+/* Translation permissions handed to the MMU. */
+#define MMU_PROT_READ  1u
+#define MMU_PROT_WRITE 2u
+#define MMU_PROT_EXEC  4u
+
+/* The hardware page walk: if addr's PTE allows the access, sets Accessed
+ * (and Dirty for a write), stores the physical address of the page and the
+ * permissions the TLB may cache, and returns true. Write permission is only
+ * given when Dirty is already set, so a first store refills, as on x86. */
+bool mmu_translate(struct mm_struct *mm, uint64_t addr, unsigned int flags,
+		   uint64_t *paddr, unsigned int *prot);
+
+/* ---- faults (memory.c) ---- */
+#define VM_FAULT_OOM     0x0001
+#define VM_FAULT_SIGBUS  0x0002
+#define VM_FAULT_MAJOR   0x0004
+#define VM_FAULT_SIGSEGV 0x0040
+#define VM_FAULT_ERROR   (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
+
+/* Signal code a failed fault leads to (SEGV_MAPERR / SEGV_ACCERR). */
+#define FAULT_SEGV_MAPERR 1
+#define FAULT_SEGV_ACCERR 2
+
+/* Resolve a fault at addr: demand-zero, file read, copy-on-write, growing a
+ * GROWSDOWN stack. On VM_FAULT_SIGSEGV, *si_code (if non-NULL) says why. */
+vm_fault_t handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags,
+			   int *si_code);
+
+/* Unmap and free the pages of [start, end) inside vma (TLB flushed once). */
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+
+/* ---- VMAs (mmap.c) ---- */
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
+/* The VMA containing addr, or NULL. */
+struct vm_area_struct *vma_lookup(struct mm_struct *mm, uint64_t addr);
+struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma);
+struct vm_area_struct *vma_prev(struct mm_struct *mm, struct vm_area_struct *vma);
+
+/* mmap(2) prot and flags, Linux's values. */
+#define PROT_NONE  0x0
+#define PROT_READ  0x1
+#define PROT_WRITE 0x2
+#define PROT_EXEC  0x4
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP   0x02000000
+
+#define MAP_SHARED          0x01
+#define MAP_PRIVATE         0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE            0x0f
+#define MAP_FIXED           0x10
+#define MAP_ANONYMOUS       0x20
+#define MAP_32BIT           0x40
+#define MAP_GROWSDOWN       0x0100
+#define MAP_DENYWRITE       0x0800
+#define MAP_EXECUTABLE      0x1000
+#define MAP_LOCKED          0x2000
+#define MAP_NORESERVE       0x4000
+#define MAP_POPULATE        0x8000
+#define MAP_NONBLOCK        0x10000
+#define MAP_STACK           0x20000
+#define MAP_HUGETLB         0x40000
+#define MAP_SYNC            0x80000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+/* Returns the address mapped, or -errno. file may be NULL (anonymous). */
+int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot,
+		int flags, struct file *file, uint64_t pgoff);
+int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
+/* brk(2): returns the new (or unchanged) break, as Linux's sys_brk does. */
+uint64_t do_brk(struct mm_struct *mm, uint64_t brk);
+#define MREMAP_MAYMOVE   1
+#define MREMAP_FIXED     2
+#define MREMAP_DONTUNMAP 4
+int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
+		  uint64_t new_len, int flags, uint64_t new_addr);
+int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot);
+
+#define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED   3
+#define MADV_DONTNEED   4
+#define MADV_FREE       8
+#define MADV_REMOVE     9
+#define MADV_DONTFORK   10
+#define MADV_DOFORK     11
+#define MADV_MERGEABLE  12
+#define MADV_UNMERGEABLE 13
+#define MADV_HUGEPAGE   14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP   16
+#define MADV_DODUMP     17
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
+#define MADV_COLD       20
+#define MADV_PAGEOUT    21
+#define MADV_POPULATE_READ  22
+#define MADV_POPULATE_WRITE 23
+int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice);
+/* Fills vec (one byte a page) with residency; -ENOMEM on unmapped holes. */
+int do_mincore(struct mm_struct *mm, uint64_t start, uint64_t len, uint8_t *vec);
+int do_mlock(struct mm_struct *mm, uint64_t start, uint64_t len, unsigned long flags);
+int do_munlock(struct mm_struct *mm, uint64_t start, uint64_t len);
+#define MCL_CURRENT 1
+#define MCL_FUTURE  2
+#define MCL_ONFAULT 4
+int do_mlockall(struct mm_struct *mm, int flags);
+int do_munlockall(struct mm_struct *mm);
+
+/* Populate (fault in) [start, end) as MAP_POPULATE / mlock do. */
+int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len);
+
+/* Unmaps every VMA and frees every page and table (mmput at zero users). */
+void exit_mmap(struct mm_struct *mm);
+
+/* Make [start, end) inside vma one VMA with new_flags, splitting it from
+ * its neighbours and merging with them where flags allow, as mprotect,
+ * mlock and madvise do. Returns that VMA, or NULL on ENOMEM. */
+struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma, uint64_t start,
+					uint64_t end, unsigned long new_flags);
+/* Split vma at addr (page aligned, strictly inside); 0 or -ENOMEM. */
+int split_vma(struct vm_area_struct *vma, uint64_t addr);
+
+/* Insert a VMA the caller built (the ELF loader's segments and stack). */
+int64_t mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr,
+		    uint64_t len, unsigned long vm_flags, uint64_t pgoff);
+
+/* ---- access to guest memory from the kernel (uaccess.c) ---- */
+/* Copy to/from guest virtual memory through the page tables, faulting pages
+ * in as the guest would. Returns 0, or -EFAULT if any byte is inaccessible
+ * (bytes before the bad page may have been copied, as on Linux). */
+int copy_to_user(struct mm_struct *mm, uint64_t dst, const void *src, size_t len);
+int copy_from_user(struct mm_struct *mm, void *dst, uint64_t src, size_t len);
+/* Copies a NUL-terminated string of at most max bytes (NUL included).
+ * Returns its length, -EFAULT, or -ENAMETOOLONG. */
+long strncpy_from_user(struct mm_struct *mm, char *dst, uint64_t src, size_t max);
+int clear_user(struct mm_struct *mm, uint64_t dst, size_t len);
+
+/* ---- file objects (file.c) ---- */
+/* A file object over an open host descriptor (owned from now on: closed at
+ * the last file_put); path is what /proc/PID/maps shows. NULL on ENOMEM. */
+struct file *file_from_fd(int host_fd, const char *path);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+
+#endif

@@ -1,0 +1,90 @@
+/* The node: guest physical memory, its struct page array, zones with buddy
+ * free lists, the system-wide counters, and the hooks into the machine. */
+#ifndef GUESTMM_MMZONE_H
+#define GUESTMM_MMZONE_H
+
+#include "mm_types.h"
+#include "vmstat.h"
+
+enum zone_type {
+	ZONE_DMA,     /* below 16 MiB */
+	ZONE_DMA32,   /* below 4 GiB */
+	ZONE_NORMAL,
+	MAX_NR_ZONES
+};
+
+struct free_area {
+	struct list_head free_list;
+	unsigned long nr_free;
+};
+
+enum zone_watermarks { WMARK_MIN, WMARK_LOW, WMARK_HIGH, NR_WMARK };
+
+struct zone {
+	const char *name;
+	pfn_t zone_start_pfn;
+	unsigned long spanned_pages;
+	unsigned long present_pages;
+	unsigned long managed_pages;   /* present minus memblock reservations */
+	unsigned long watermark[NR_WMARK];
+	unsigned long nr_free_pages;
+	struct free_area free_area[MAX_ORDER + 1];
+};
+
+/* What the guest mm needs from the machine around it. guestmm never talks to
+ * the CPU emulator itself; these are its only ways out. Any may be NULL. */
+struct mm_host_ops {
+	/* Drop every cached translation (TLB). */
+	void (*flush_tlb)(void *host);
+	/* The frame held code that was translated for execution: drop those
+	 * translations before the frame is freed or rewritten. */
+	void (*invalidate_code)(void *host, pfn_t pfn);
+	/* Free-form diagnostics; level as syslog (3 error .. 7 debug). */
+	void (*log)(void *host, int level, const char *msg);
+};
+
+struct kmem_cache;
+
+struct pglist_data {
+	uint8_t *ram;                  /* host mapping of guest-physical 0 */
+	unsigned long node_present_pages;
+	struct page *mem_map;
+	int nr_zones;
+	struct zone node_zones[MAX_NR_ZONES];
+	unsigned long reserved_pages;  /* memblock reservations (mem_map, ...) */
+
+	pfn_t zero_pfn;                /* the shared zero page */
+
+	struct vm_counters stat;       /* vmstat: system-wide counters and events */
+
+	struct list_head address_spaces; /* the page cache: one per host file */
+
+	struct list_head slab_caches;
+	struct kmem_cache *vma_cachep;
+	struct kmem_cache *mm_cachep;
+
+	const struct mm_host_ops *ops;
+	void *host;
+
+	/* TLB shootdown batching (mmu_gather): frames to free after one flush. */
+	int tlb_flush_pending;
+};
+
+static inline struct page *pfn_to_page(struct pglist_data *node, pfn_t pfn)
+{
+	return &node->mem_map[pfn];
+}
+static inline pfn_t page_to_pfn(struct pglist_data *node, const struct page *page)
+{
+	return (pfn_t)(page - node->mem_map);
+}
+static inline void *pfn_to_virt(struct pglist_data *node, pfn_t pfn)
+{
+	return node->ram + (pfn << PAGE_SHIFT);
+}
+static inline void *page_address(struct pglist_data *node, const struct page *page)
+{
+	return pfn_to_virt(node, page_to_pfn(node, page));
+}
+
+#endif

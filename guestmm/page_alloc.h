@@ -1,0 +1,49 @@
+/* Guest physical memory: node set-up with memblock-style reservations, zones,
+ * and the buddy allocator (guestmm/page_alloc.c, guestmm/memblock.c). */
+#ifndef GUESTMM_PAGE_ALLOC_H
+#define GUESTMM_PAGE_ALLOC_H
+
+#include "mmzone.h"
+
+/* gfp flags: only what the guest mm distinguishes. */
+typedef unsigned int gfp_t;
+#define __GFP_ZERO    0x1u   /* zero the frames */
+#define __GFP_DMA     0x2u   /* from ZONE_DMA */
+#define __GFP_DMA32   0x4u   /* from ZONE_DMA32 or lower */
+#define __GFP_NOWARN  0x8u
+#define GFP_KERNEL    0u
+#define GFP_USER      0u
+#define GFP_HIGHUSER_MOVABLE 0u
+
+/* Builds a node over `ram` (nr_pages frames, host memory the caller owns and
+ * that reads as zero), reserves the frames Linux's memblock would (its own
+ * mem_map, the zero page, frame 0), and frees the rest into the buddy lists.
+ * Returns NULL when host memory for the metadata cannot be had. */
+struct pglist_data *pgdat_create(uint8_t *ram, unsigned long nr_pages,
+				 const struct mm_host_ops *ops, void *host);
+void pgdat_destroy(struct pglist_data *node);
+
+/* Buddy allocator. Returned pages have _refcount 1 and _mapcount -1. */
+struct page *alloc_pages(struct pglist_data *node, gfp_t gfp, unsigned int order);
+static inline struct page *alloc_page(struct pglist_data *node, gfp_t gfp)
+{
+	return alloc_pages(node, gfp, 0);
+}
+/* Frees 2^order frames starting at page, coalescing with free buddies. A
+ * frame marked PG_exec has its translated code invalidated first. */
+void __free_pages(struct pglist_data *node, struct page *page, unsigned int order);
+
+/* Reference counting: put_page frees the frame at refcount zero. */
+static inline void get_page(struct page *page) { page->_refcount++; }
+void put_page(struct pglist_data *node, struct page *page);
+static inline int page_count(const struct page *page) { return page->_refcount; }
+static inline int page_mapcount(const struct page *page) { return page->_mapcount + 1; }
+
+unsigned long nr_free_pages(const struct pglist_data *node);
+unsigned long totalram_pages(const struct pglist_data *node);
+
+/* Zero a frame through the host mapping. */
+void clear_highpage(struct pglist_data *node, struct page *page);
+void copy_highpage(struct pglist_data *node, struct page *to, struct page *from);
+
+#endif

@@ -1,0 +1,67 @@
+/* The ELF loader: validates an x86-64 ELF64 executable (ET_EXEC or static-pie
+ * ET_DYN) with libelf and builds the initial process image in an mm_struct:
+ * segment VMAs, brk, and the stack with argv, envp and the auxv. */
+#ifndef LOADER_LOADER_H
+#define LOADER_LOADER_H
+
+#include <stdint.h>
+#include <stdbool.h>
+#include "guestmm/mm.h"
+
+/* What the CPU model offers, for AT_HWCAP, AT_HWCAP2, AT_PLATFORM. */
+struct exec_cpu_info {
+	uint64_t hwcap, hwcap2;
+	const char *platform;        /* "x86_64" */
+	uint64_t minsigstksz;        /* AT_MINSIGSTKSZ */
+};
+
+struct exec_params {
+	const char *path;            /* host path to open (already resolved below --root) */
+	const char *execfn;          /* the name the guest used, for AT_EXECFN */
+	char *const *argv;
+	char *const *envp;
+	bool deterministic;          /* fixed bases instead of randomised ones */
+	uint64_t (*random)(void *ctx); /* randomness source (seeded when deterministic) */
+	void *random_ctx;
+	const struct exec_cpu_info *cpu;
+	uid_t uid, euid;
+	gid_t gid, egid;
+	uint64_t stack_rlimit;       /* RLIMIT_STACK, bytes */
+};
+
+struct exec_result {
+	uint64_t entry;              /* where execution starts */
+	uint64_t stack_pointer;      /* initial RSP (points at argc) */
+	uint64_t load_bias;          /* 0 for ET_EXEC */
+	uint64_t phdr, phnum;
+};
+
+/* Errors the loader reports; exec_strerror gives the one-line reason. */
+enum exec_error {
+	EXEC_OK = 0,
+	EXEC_ENOENT,          /* no such file: exit 127 */
+	EXEC_EACCES,          /* permission denied: 126 */
+	EXEC_EISDIR,          /* is a directory: 126 */
+	EXEC_ENOEXEC_TRUNC,   /* truncated or not an ELF: 126 */
+	EXEC_ENOEXEC_CLASS,   /* not ELF64 */
+	EXEC_ENOEXEC_DATA,    /* not little-endian */
+	EXEC_ENOEXEC_MACHINE, /* not x86-64 */
+	EXEC_ENOEXEC_TYPE,    /* not ET_EXEC / ET_DYN */
+	EXEC_ENOEXEC_PHDR,    /* bad program headers: offsets past EOF, overlaps, absurd sizes */
+	EXEC_EINTERP,         /* dynamic executable (PT_INTERP): not supported yet */
+	EXEC_ENOMEM,          /* guest memory exhausted */
+	EXEC_EIO,
+};
+const char *exec_strerror(enum exec_error err);
+/* The errno Linux's execve would return for err (ENOENT, EACCES, ENOEXEC, ...). */
+int exec_errno(enum exec_error err);
+
+/* Validate only (no mm needed): fills *info; used by execve before tearing
+ * down the old image, so a bad file leaves the caller intact. */
+enum exec_error elf_check_file(const char *path);
+
+/* Loads the image into mm (which must be empty). */
+enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *params,
+				struct exec_result *result);
+
+#endif
