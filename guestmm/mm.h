@@ -67,31 +67,77 @@ struct vm_area_struct *vma_next(struct mm_struct *mm, struct vm_area_struct *vma
 struct vm_area_struct *vma_prev(struct mm_struct *mm, struct vm_area_struct *vma);
 
 /* mmap(2) prot and flags, Linux's values. */
+#ifndef PROT_NONE
 #define PROT_NONE  0x0
+#endif
+#ifndef PROT_READ
 #define PROT_READ  0x1
+#endif
+#ifndef PROT_WRITE
 #define PROT_WRITE 0x2
+#endif
+#ifndef PROT_EXEC
 #define PROT_EXEC  0x4
+#endif
+#ifndef PROT_GROWSDOWN
 #define PROT_GROWSDOWN 0x01000000
+#endif
+#ifndef PROT_GROWSUP
 #define PROT_GROWSUP   0x02000000
+#endif
 
+#ifndef MAP_SHARED
 #define MAP_SHARED          0x01
+#endif
+#ifndef MAP_PRIVATE
 #define MAP_PRIVATE         0x02
+#endif
+#ifndef MAP_SHARED_VALIDATE
 #define MAP_SHARED_VALIDATE 0x03
+#endif
+#ifndef MAP_TYPE
 #define MAP_TYPE            0x0f
+#endif
+#ifndef MAP_FIXED
 #define MAP_FIXED           0x10
+#endif
+#ifndef MAP_ANONYMOUS
 #define MAP_ANONYMOUS       0x20
+#endif
 #define MAP_32BIT           0x40
+#ifndef MAP_GROWSDOWN
 #define MAP_GROWSDOWN       0x0100
+#endif
+#ifndef MAP_DENYWRITE
 #define MAP_DENYWRITE       0x0800
+#endif
+#ifndef MAP_EXECUTABLE
 #define MAP_EXECUTABLE      0x1000
+#endif
+#ifndef MAP_LOCKED
 #define MAP_LOCKED          0x2000
+#endif
+#ifndef MAP_NORESERVE
 #define MAP_NORESERVE       0x4000
+#endif
+#ifndef MAP_POPULATE
 #define MAP_POPULATE        0x8000
+#endif
+#ifndef MAP_NONBLOCK
 #define MAP_NONBLOCK        0x10000
+#endif
+#ifndef MAP_STACK
 #define MAP_STACK           0x20000
+#endif
+#ifndef MAP_HUGETLB
 #define MAP_HUGETLB         0x40000
+#endif
+#ifndef MAP_SYNC
 #define MAP_SYNC            0x80000
+#endif
+#ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 /* Returns the address mapped, or -errno. file may be NULL (anonymous). */
 int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot,
@@ -99,42 +145,96 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot,
 int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len);
 /* brk(2): returns the new (or unchanged) break, as Linux's sys_brk does. */
 uint64_t do_brk(struct mm_struct *mm, uint64_t brk);
+#ifndef MREMAP_MAYMOVE
 #define MREMAP_MAYMOVE   1
+#endif
+#ifndef MREMAP_FIXED
 #define MREMAP_FIXED     2
+#endif
+#ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
+#endif
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len,
 		  uint64_t new_len, int flags, uint64_t new_addr);
 int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot);
 
+#ifndef MADV_NORMAL
 #define MADV_NORMAL     0
+#endif
+#ifndef MADV_RANDOM
 #define MADV_RANDOM     1
+#endif
+#ifndef MADV_SEQUENTIAL
 #define MADV_SEQUENTIAL 2
+#endif
+#ifndef MADV_WILLNEED
 #define MADV_WILLNEED   3
+#endif
+#ifndef MADV_DONTNEED
 #define MADV_DONTNEED   4
+#endif
+#ifndef MADV_FREE
 #define MADV_FREE       8
+#endif
+#ifndef MADV_REMOVE
 #define MADV_REMOVE     9
+#endif
+#ifndef MADV_DONTFORK
 #define MADV_DONTFORK   10
+#endif
+#ifndef MADV_DOFORK
 #define MADV_DOFORK     11
+#endif
+#ifndef MADV_MERGEABLE
 #define MADV_MERGEABLE  12
+#endif
+#ifndef MADV_UNMERGEABLE
 #define MADV_UNMERGEABLE 13
+#endif
+#ifndef MADV_HUGEPAGE
 #define MADV_HUGEPAGE   14
+#endif
+#ifndef MADV_NOHUGEPAGE
 #define MADV_NOHUGEPAGE 15
+#endif
+#ifndef MADV_DONTDUMP
 #define MADV_DONTDUMP   16
+#endif
+#ifndef MADV_DODUMP
 #define MADV_DODUMP     17
+#endif
+#ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18
+#endif
+#ifndef MADV_KEEPONFORK
 #define MADV_KEEPONFORK 19
+#endif
+#ifndef MADV_COLD
 #define MADV_COLD       20
+#endif
+#ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT    21
+#endif
+#ifndef MADV_POPULATE_READ
 #define MADV_POPULATE_READ  22
+#endif
+#ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
+#endif
 int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice);
 /* Fills vec (one byte a page) with residency; -ENOMEM on unmapped holes. */
 int do_mincore(struct mm_struct *mm, uint64_t start, uint64_t len, uint8_t *vec);
 int do_mlock(struct mm_struct *mm, uint64_t start, uint64_t len, unsigned long flags);
 int do_munlock(struct mm_struct *mm, uint64_t start, uint64_t len);
+#ifndef MCL_CURRENT
 #define MCL_CURRENT 1
+#endif
+#ifndef MCL_FUTURE
 #define MCL_FUTURE  2
+#endif
+#ifndef MCL_ONFAULT
 #define MCL_ONFAULT 4
+#endif
 int do_mlockall(struct mm_struct *mm, int flags);
 int do_munlockall(struct mm_struct *mm);
 

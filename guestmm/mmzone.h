@@ -13,6 +13,11 @@ enum zone_type {
 	MAX_NR_ZONES
 };
 
+/* Zone boundaries, as x86-64's asm/dma.h puts them: 16 MiB and 4 GiB. Both
+ * are multiples of a MAX_ORDER block, so no buddy pair straddles a zone. */
+#define MAX_DMA_PFN   ((16UL << 20) >> PAGE_SHIFT)
+#define MAX_DMA32_PFN ((4UL << 30) >> PAGE_SHIFT)
+
 struct free_area {
 	struct list_head free_list;
 	unsigned long nr_free;
@@ -68,6 +73,11 @@ struct pglist_data {
 
 	/* TLB shootdown batching (mmu_gather): frames to free after one flush. */
 	int tlb_flush_pending;
+
+	/* Frees refused as bad (double free, reserved frame, ...). Linux taints
+	 * itself with TAINT_BAD_PAGE; a count lets tests see it too. */
+	unsigned long bad_pages;
+	unsigned long min_free_kbytes;  /* as in /proc/sys/vm/min_free_kbytes */
 };
 
 static inline struct page *pfn_to_page(struct pglist_data *node, pfn_t pfn)

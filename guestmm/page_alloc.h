@@ -11,6 +11,7 @@ typedef unsigned int gfp_t;
 #define __GFP_DMA     0x2u   /* from ZONE_DMA */
 #define __GFP_DMA32   0x4u   /* from ZONE_DMA32 or lower */
 #define __GFP_NOWARN  0x8u
+#define __GFP_COMP    0x10u  /* a compound page: PG_head, order in private */
 #define GFP_KERNEL    0u
 #define GFP_USER      0u
 #define GFP_HIGHUSER_MOVABLE 0u
@@ -22,6 +23,13 @@ typedef unsigned int gfp_t;
 struct pglist_data *pgdat_create(uint8_t *ram, unsigned long nr_pages,
 				 const struct mm_host_ops *ops, void *host);
 void pgdat_destroy(struct pglist_data *node);
+
+/* Boot-time hand-over from memblock.c to the buddy allocator, as in Linux:
+ * memblock_free_pages gives it one aligned block of never-used frames, and
+ * init_per_zone_wmark_min sets min_free_kbytes and every zone's watermarks
+ * from the managed pages (call it again when managed_pages change). */
+void memblock_free_pages(struct pglist_data *node, pfn_t pfn, unsigned int order);
+void init_per_zone_wmark_min(struct pglist_data *node);
 
 /* Buddy allocator. Returned pages have _refcount 1 and _mapcount -1. */
 struct page *alloc_pages(struct pglist_data *node, gfp_t gfp, unsigned int order);
@@ -37,6 +45,11 @@ void __free_pages(struct pglist_data *node, struct page *page, unsigned int orde
 static inline void get_page(struct page *page) { page->_refcount++; }
 void put_page(struct pglist_data *node, struct page *page);
 static inline int page_count(const struct page *page) { return page->_refcount; }
+/* The order put_page frees: a __GFP_COMP head keeps it in private. */
+static inline unsigned int compound_order(const struct page *page)
+{
+	return PageFlag(page, PG_head) ? page->private : 0;
+}
 static inline int page_mapcount(const struct page *page) { return page->_mapcount + 1; }
 
 unsigned long nr_free_pages(const struct pglist_data *node);
@@ -45,5 +58,9 @@ unsigned long totalram_pages(const struct pglist_data *node);
 /* Zero a frame through the host mapping. */
 void clear_highpage(struct pglist_data *node, struct page *page);
 void copy_highpage(struct pglist_data *node, struct page *to, struct page *from);
+/* The kernel is about to rewrite a frame: if it holds translated code
+ * (PG_exec), have the machine drop it (DESIGN.md fact 6). clear_highpage,
+ * copy_highpage and __free_pages already do this. */
+void flush_icache_page(struct pglist_data *node, struct page *page);
 
 #endif

@@ -26,7 +26,9 @@ struct exec_params {
 	const struct exec_cpu_info *cpu;
 	uid_t uid, euid;
 	gid_t gid, egid;
-	uint64_t stack_rlimit;       /* RLIMIT_STACK, bytes */
+	uint64_t stack_rlimit;       /* RLIMIT_STACK, bytes (0: Linux's default 8 MiB) */
+	const char *maps_path;       /* the guest's absolute name of the file, as
+	                                /proc/PID/maps shows it (NULL: path) */
 };
 
 struct exec_result {
@@ -51,6 +53,7 @@ enum exec_error {
 	EXEC_EINTERP,         /* dynamic executable (PT_INTERP): not supported yet */
 	EXEC_ENOMEM,          /* guest memory exhausted */
 	EXEC_EIO,
+	EXEC_E2BIG,           /* argv + envp too large for the stack limit */
 };
 const char *exec_strerror(enum exec_error err);
 /* The errno Linux's execve would return for err (ENOENT, EACCES, ENOEXEC, ...). */
@@ -63,5 +66,24 @@ enum exec_error elf_check_file(const char *path);
 /* Loads the image into mm (which must be empty). */
 enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *params,
 				struct exec_result *result);
+
+/* ---- Internal to loader/: what elf.c hands to exec.c ---- */
+#include <elf.h>
+
+/* A validated executable: every PT_LOAD lies inside the file, is in the user
+ * half, is congruent to its file offset modulo the page size, and overlaps no
+ * other PT_LOAD; the program headers are exactly e_phnum Elf64_Phdr. */
+struct elf_image {
+	int fd;                      /* open host descriptor, owned; -1 once given away */
+	uint64_t file_size;
+	Elf64_Ehdr ehdr;
+	Elf64_Phdr *phdr;            /* e_phnum entries (malloc) */
+	bool exec_stack;             /* PT_GNU_STACK has PF_X */
+};
+
+/* Opens and validates path as elf_check_file does; on EXEC_OK img holds the
+ * open file and headers until elf_release_image. */
+enum exec_error elf_open_image(const char *path, struct elf_image *img);
+void elf_release_image(struct elf_image *img);
 
 #endif

@@ -1,0 +1,234 @@
+/* The public machine API: configuration, creation and destruction of a
+ * machine, spawning the first process, and system-wide numbers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "machine.h"
+#include "task.h"
+#include "vfs.h"
+#include "loader/loader.h"
+#include "syscall.h"
+
+const char *vmemu_strerror(int err)
+{
+	switch (err) {
+	case VMEMU_OK: return "success";
+	case VMEMU_ERR_NOMEM: return "out of host memory";
+	case VMEMU_ERR_INVAL: return "invalid argument";
+	case VMEMU_ERR_UNICORN: return "the CPU emulator failed";
+	case VMEMU_ERR_NOENT: return "No such file or directory";
+	case VMEMU_ERR_NOEXEC: return "cannot execute binary file";
+	case VMEMU_ERR_ACCES: return "Permission denied";
+	case VMEMU_ERR_STATE: return "operation not valid in this state";
+	}
+	return "unknown error";
+}
+
+void vmemu_config_init(struct vmemu_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_bytes = 256ULL << 20;
+	cfg->root = "/";
+	cfg->guest_stdin = 0;
+	cfg->guest_stdout = 1;
+	cfg->guest_stderr = 2;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
+{
+	machine_t *m;
+	struct page *tramp;
+	int err = VMEMU_ERR_NOMEM;
+
+	*out = NULL;
+	if (cfg->mem_bytes < (4ULL << 20) || cfg->mem_bytes > (64ULL << 30) ||
+	    cfg->mem_bytes % PAGE_SIZE)
+		return VMEMU_ERR_INVAL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return VMEMU_ERR_NOMEM;
+	m->cfg = *cfg;
+	m->root_fd = -1;
+	m->root = realpath(cfg->root ? cfg->root : "/", NULL);
+	if (!m->root) {
+		err = VMEMU_ERR_INVAL;
+		goto fail;
+	}
+	m->root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m->root_fd < 0) {
+		err = VMEMU_ERR_INVAL;
+		goto fail;
+	}
+	m->ram_bytes = cfg->mem_bytes;
+	/* Reserved, not committed: the host pays only for frames touched. */
+	m->ram = mmap(NULL, m->ram_bytes, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->ram == MAP_FAILED) {
+		m->ram = NULL;
+		goto fail;
+	}
+	m->node = pgdat_create(m->ram, m->ram_bytes >> PAGE_SHIFT, &machine_mm_ops, m);
+	if (!m->node)
+		goto fail;
+	tramp = alloc_page(m->node, __GFP_ZERO);
+	if (!tramp)
+		goto fail;
+	SetPageFlag(tramp, PG_reserved);
+	m->trampoline_pfn = page_to_pfn(m->node, tramp);
+	err = cpu_init(m);
+	if (err)
+		goto fail;
+	err = mmu_init(m);
+	if (err)
+		goto fail;
+	err = syscall_init(m);
+	if (err)
+		goto fail;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &m->capstone) != CS_ERR_OK) {
+		err = VMEMU_ERR_NOMEM;
+		goto fail;
+	}
+	cs_option(m->capstone, CS_OPT_DETAIL, CS_OPT_ON);
+	m->next_pid = 1;
+	m->rng_state = cfg->deterministic ? (cfg->seed ? cfg->seed : 0x5eed) * 0x9E3779B97F4A7C15ULL | 1
+					  : monotonic_ns() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)m;
+	if (!m->rng_state)
+		m->rng_state = 1;
+	m->boot_ns = monotonic_ns();
+	*out = m;
+	return 0;
+fail:
+	vmemu_machine_destroy(m);
+	return err;
+}
+
+void vmemu_machine_destroy(vmemu_machine *m)
+{
+	if (!m)
+		return;
+	while (m->tasks) {
+		struct task_struct *t = m->tasks;
+
+		m->tasks = t->next;
+		task_free(m, t);
+	}
+	if (m->capstone)
+		cs_close(&m->capstone);
+	if (m->uc)
+		uc_close(m->uc);
+	if (m->node)
+		pgdat_destroy(m->node);
+	if (m->ram)
+		munmap(m->ram, m->ram_bytes);
+	if (m->root_fd >= 0)
+		close(m->root_fd);
+	free(m->syscalls);
+	free(m->root);
+	free(m);
+}
+
+static int exec_to_vmemu_error(enum exec_error e)
+{
+	switch (e) {
+	case EXEC_OK: return 0;
+	case EXEC_ENOENT: return VMEMU_ERR_NOENT;
+	case EXEC_EACCES:
+	case EXEC_EISDIR: return VMEMU_ERR_ACCES;
+	case EXEC_ENOMEM: return VMEMU_ERR_NOMEM;
+	default: return VMEMU_ERR_NOEXEC;
+	}
+}
+
+int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
+		char *const envp[], char *errbuf, size_t errlen)
+{
+	struct task_struct *t;
+	enum exec_error e;
+	char *host_path;
+
+	if (m->tasks)
+		return VMEMU_ERR_STATE;
+	t = task_create(m);
+	if (!t)
+		return VMEMU_ERR_NOMEM;
+	/* The guest starts where vmemu was started, when that is below the root. */
+	{
+		char *cwd = getcwd(NULL, 0);
+		size_t rl = strlen(m->root);
+
+		if (cwd && !strncmp(cwd, m->root, rl) && (cwd[rl] == '/' || !cwd[rl])) {
+			const char *rest = rl == 1 ? cwd : cwd + rl;
+
+			free(t->cwd);
+			t->cwd = strdup(*rest ? rest : "/");
+		}
+		free(cwd);
+		if (!t->cwd) {
+			m->tasks = t->next;
+			task_free(m, t);
+			return VMEMU_ERR_NOMEM;
+		}
+	}
+	host_path = vfs_host_path(m, t->cwd, path);
+	if (!host_path) {
+		e = EXEC_ENOENT;
+	} else {
+		e = task_exec(m, t, host_path, path, argv, envp);
+		free(host_path);
+	}
+	if (e != EXEC_OK) {
+		if (errbuf && errlen)
+			snprintf(errbuf, errlen, "%s", exec_strerror(e));
+		m->tasks = t->next;
+		task_free(m, t);
+		return exec_to_vmemu_error(e);
+	}
+	m->first_pid = t->pid;
+	return 0;
+}
+
+int vmemu_run(vmemu_machine *m, int *status)
+{
+	int err;
+
+	if (!m->tasks)
+		return VMEMU_ERR_STATE;
+	err = machine_run(m);
+	if (status)
+		*status = m->first_status;
+	return err;
+}
+
+int vmemu_get_meminfo(vmemu_machine *m, struct vmemu_meminfo *out)
+{
+	struct pglist_data *n = m->node;
+	const long *s = n->stat.stat;
+	const uint64_t kb = PAGE_SIZE / 1024;
+
+	memset(out, 0, sizeof(*out));
+	out->mem_total = totalram_pages(n) * kb;
+	out->mem_free = nr_free_pages(n) * kb;
+	out->cached = s[NR_FILE_PAGES] * kb;
+	out->anon_pages = s[NR_ANON_MAPPED] * kb;
+	out->mapped = s[NR_FILE_MAPPED] * kb;
+	out->page_tables = s[NR_PAGETABLE] * kb;
+	out->slab = (s[NR_SLAB_RECLAIMABLE] + s[NR_SLAB_UNRECLAIMABLE]) * kb;
+	out->kernel_reserved = n->reserved_pages * kb;
+	out->pgfault = n->stat.events[PGFAULT];
+	out->pgmajfault = n->stat.events[PGMAJFAULT];
+	return 0;
+}

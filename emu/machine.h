@@ -1,0 +1,98 @@
+/* The machine: one Unicorn engine, guest physical memory, the guest mm node,
+ * the tasks, and the state the MMU hook and the run loop share. Internal to
+ * libvmemu; the public handle is struct vmemu_machine. */
+#ifndef EMU_MACHINE_H
+#define EMU_MACHINE_H
+
+#include <stdarg.h>
+#include <unicorn/unicorn.h>
+#include <capstone/capstone.h>
+#include <vmemu/vmemu.h>
+
+#include "guestmm/mm.h"
+
+struct task_struct;
+struct syscall_desc;
+
+/* Kernel-only virtual addresses the MMU hook maps itself. The trampoline
+ * page holds `until` for uc_emu_start: when a run ends, Unicorn looks up
+ * the page of until - 1 for a fetch (tests/unit/test_unicorn_contract.c), so
+ * `until` sits mid-page. The direct map is the alias through which the
+ * translated code of a frame is invalidated. */
+#define KERNEL_TRAMPOLINE   0xffffffff80000000ULL
+#define KERNEL_UNTIL        (KERNEL_TRAMPOLINE + 0x800)
+#define KERNEL_DIRECT_MAP   0xffff888000000000ULL
+
+/* Why the last uc_emu_start ended, besides reaching `until`. */
+enum stop_reason {
+	STOP_NONE,
+	STOP_SYSCALL,      /* a syscall needs work outside the hook (RIP change) */
+	STOP_FAULT,        /* the MMU hook refused an access */
+	STOP_INTERRUPT,    /* a CPU exception arrived through UC_HOOK_INTR */
+	STOP_RESCHED,      /* the block hook asked for a switch */
+};
+
+/* The access the MMU hook could not satisfy. */
+struct mmu_fault {
+	uint64_t page;         /* page-aligned address the hook saw */
+	unsigned int flags;    /* FAULT_FLAG_* */
+	int signo;             /* SIGSEGV or SIGBUS */
+	int si_code;           /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR */
+};
+
+struct vmemu_machine {
+	struct vmemu_config cfg;
+	char *root;                     /* host root directory (owned copy) */
+	int root_fd;
+
+	uc_engine *uc;
+	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid;
+	struct syscall_desc *syscalls;  /* NR_SYSCALLS entries */
+	csh capstone;
+
+	uint8_t *ram;                   /* guest-physical 0, host mapping */
+	uint64_t ram_bytes;
+	struct pglist_data *node;
+	pfn_t trampoline_pfn;
+	int invalidating_code;          /* the direct map may be fetched */
+
+	/* MMU hook state */
+	struct mm_struct *active_mm;    /* whose tables the hook walks */
+	uint64_t fills_since_flush;     /* lets QEMU's TLB grow (fact 3) */
+	struct mmu_fault fault;
+
+	enum stop_reason stop;
+	int intno;                      /* for STOP_INTERRUPT */
+
+	/* tasks */
+	struct task_struct *tasks;      /* all tasks, linked by next */
+	struct task_struct *current;
+	int next_pid;
+	int first_pid;
+	int first_status;               /* wait status of the first process */
+	int first_exited;
+
+	uint64_t rng_state;             /* xorshift state, seeded when deterministic */
+	uint64_t boot_ns;               /* host monotonic time at creation */
+};
+
+typedef struct vmemu_machine machine_t;
+
+/* log.c */
+void machine_log(machine_t *m, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void machine_vlog(machine_t *m, int level, const char *fmt, va_list ap);
+uint64_t machine_random(machine_t *m);
+
+/* mmu.c */
+int mmu_init(machine_t *m);
+void mmu_switch_mm(machine_t *m, struct mm_struct *mm);
+extern const struct mm_host_ops machine_mm_ops;
+
+/* cpu.c */
+int cpu_init(machine_t *m);
+
+/* run.c */
+int machine_run(machine_t *m);
+
+#endif

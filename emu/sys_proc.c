@@ -1,0 +1,459 @@
+/* Process syscalls of a single process: identity, exit, execve, limits,
+ * arch_prctl, uname, randomness, and the small ones static libcs call at
+ * start-up (set_tid_address, set_robust_list, rseq). */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "syscall.h"
+#include "vfs.h"
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+#define ARCH_GET_CPUID 0x1011
+#define ARCH_SET_CPUID 0x1012
+
+/* The kernel vmemu's guest ABI follows (README: "Guest ABI"). */
+#define UTS_RELEASE "6.1.0-vmemu"
+#define UTS_VERSION "#1 SMP PREEMPT_DYNAMIC"
+
+static long sys_exit(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	task_exit(m, t, ((int)a[0] & 0xff) << 8);
+	m->stop = STOP_SYSCALL;
+	return 0;
+}
+
+static long sys_getpid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return t->tgid;
+}
+
+static long sys_gettid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return t->pid;
+}
+
+static long sys_getppid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return t->ppid;
+}
+
+/* The guest runs as the user who runs vmemu. */
+static long sys_getuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return getuid();
+}
+
+static long sys_geteuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return geteuid();
+}
+
+static long sys_getgid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return getgid();
+}
+
+static long sys_getegid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return getegid();
+}
+
+static long sys_getpgid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	if (a[0] && (int)a[0] != t->pid)
+		return -ESRCH;
+	return t->pgid;
+}
+
+static long sys_getpgrp(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return t->pgid;
+}
+
+static long sys_getsid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	if (a[0] && (int)a[0] != t->pid)
+		return -ESRCH;
+	return t->sid;
+}
+
+static long sys_uname(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	struct utsname u;
+
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sysname, "Linux");
+	if (m->cfg.deterministic || gethostname(u.nodename, sizeof(u.nodename) - 1))
+		strcpy(u.nodename, "vmemu");
+	strcpy(u.release, UTS_RELEASE);
+	strcpy(u.version, UTS_VERSION);
+	strcpy(u.machine, "x86_64");
+	strcpy(u.domainname, "(none)");
+	return copy_to_user(t->mm, a[0], &u, sizeof(u));
+}
+
+static long sys_arch_prctl(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t v;
+
+	switch (a[0]) {
+	case ARCH_SET_FS:
+		if (a[1] >= TASK_SIZE)
+			return -EPERM;
+		uc_reg_write(m->uc, UC_X86_REG_FS_BASE, &a[1]);
+		t->fs_base = a[1];
+		return 0;
+	case ARCH_SET_GS:
+		if (a[1] >= TASK_SIZE)
+			return -EPERM;
+		uc_reg_write(m->uc, UC_X86_REG_GS_BASE, &a[1]);
+		return 0;
+	case ARCH_GET_FS:
+		uc_reg_read(m->uc, UC_X86_REG_FS_BASE, &v);
+		return copy_to_user(t->mm, a[1], &v, sizeof(v));
+	case ARCH_GET_GS:
+		uc_reg_read(m->uc, UC_X86_REG_GS_BASE, &v);
+		return copy_to_user(t->mm, a[1], &v, sizeof(v));
+	case ARCH_GET_CPUID:
+		return 1;
+	case ARCH_SET_CPUID:
+		/* CPUID faulting is not offered, as on CPUs without it. */
+		return -ENODEV;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long sys_set_tid_address(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	t->clear_child_tid = a[0];
+	return t->pid;
+}
+
+static long sys_set_robust_list(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	if (a[1] != 24) /* sizeof(struct robust_list_head) */
+		return -EINVAL;
+	t->robust_list = a[0];
+	t->robust_len = a[1];
+	return 0;
+}
+
+static long sys_rseq(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	/* Not implemented with cpu_id and abort semantics: libcs then go on
+	 * without it, as on kernels before 4.18. */
+	return -ENOSYS;
+}
+
+struct k_rlimit {
+	uint64_t cur, max;
+};
+
+static long sys_prlimit64(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int pid = (int)a[0];
+	unsigned int res = (unsigned int)a[1];
+	struct k_rlimit old, nw;
+	struct rlimit host;
+
+	if (pid && pid != t->pid)
+		return -ESRCH;
+	if (res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (res == RLIMIT_STACK) {
+		old.cur = t->rlim_stack;
+		old.max = RLIM_INFINITY;
+	} else if (res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_MEMLOCK ||
+		   res == RLIMIT_RSS) {
+		getrlimit(res, &host);
+		old.cur = host.rlim_cur;
+		old.max = host.rlim_max;
+	} else {
+		getrlimit(res, &host);
+		old.cur = host.rlim_cur;
+		old.max = host.rlim_max;
+		if (res == RLIMIT_NOFILE) {
+			old.cur = old.cur > NR_OPEN_DEFAULT ? NR_OPEN_DEFAULT : old.cur;
+			old.max = NR_OPEN_DEFAULT;
+		}
+	}
+	if (a[2]) {
+		if (copy_from_user(t->mm, &nw, a[2], sizeof(nw)))
+			return -EFAULT;
+		if (nw.cur > nw.max)
+			return -EINVAL;
+		if (nw.max > old.max && old.max != RLIM_INFINITY && geteuid() != 0)
+			return -EPERM;
+		if (res == RLIMIT_STACK)
+			t->rlim_stack = nw.cur;
+	}
+	if (a[3] && copy_to_user(t->mm, a[3], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_getrlimit(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t args[4] = { 0, a[0], 0, a[1] };
+
+	return sys_prlimit64(m, t, args);
+}
+
+static long sys_setrlimit(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t args[4] = { 0, a[0], a[1], 0 };
+
+	return sys_prlimit64(m, t, args);
+}
+
+static long sys_sched_getaffinity(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t len = a[1], mask = 1;
+	uint8_t zero[128] = { 0 };
+
+	if (a[0] && (int)a[0] != t->pid)
+		return -ESRCH;
+	/* The guest has one CPU. Linux returns the kernel cpumask size (8). */
+	if (len < sizeof(mask) || (len & 7))
+		return -EINVAL;
+	len = len > sizeof(zero) ? sizeof(zero) : len;
+	if (copy_to_user(t->mm, a[2], zero, len) || copy_to_user(t->mm, a[2], &mask, sizeof(mask)))
+		return -EFAULT;
+	return sizeof(mask);
+}
+
+static long sys_sched_yield(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return 0;
+}
+
+static long sys_getrandom(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint8_t buf[256];
+	uint64_t len = a[1], done = 0;
+
+	if (a[2] & ~7ULL)
+		return -EINVAL;
+	if (len > 33554431)
+		len = 33554431;
+	while (done < len) {
+		size_t n = len - done > sizeof(buf) ? sizeof(buf) : len - done;
+
+		for (size_t i = 0; i < n; i += 8) {
+			uint64_t r = machine_random(m);
+
+			memcpy(buf + i, &r, n - i < 8 ? n - i : 8);
+		}
+		if (copy_to_user(t->mm, a[0] + done, buf, n))
+			return done ? (long)done : -EFAULT;
+		done += n;
+	}
+	return done;
+}
+
+struct k_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+	uint16_t procs, pad;
+	uint32_t pad2;
+	uint64_t totalhigh, freehigh;
+	uint32_t mem_unit;
+	char _f[4];
+};
+
+static long sys_sysinfo(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	struct k_sysinfo si;
+	struct timespec ts;
+
+	memset(&si, 0, sizeof(si));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	si.uptime = (int64_t)(((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec - m->boot_ns) /
+			      1000000000ULL);
+	si.totalram = totalram_pages(m->node) * PAGE_SIZE;
+	si.freeram = nr_free_pages(m->node) * PAGE_SIZE;
+	si.sharedram = m->node->stat.stat[NR_SHMEM] * PAGE_SIZE;
+	si.procs = 1;
+	si.mem_unit = 1;
+	return copy_to_user(t->mm, a[0], &si, sizeof(si));
+}
+
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+
+static long sys_prctl(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	char name[TASK_COMM_LEN];
+	long len;
+
+	switch (a[0]) {
+	case PR_SET_NAME:
+		len = strncpy_from_user(t->mm, name, a[1], sizeof(name));
+		if (len == -EFAULT)
+			return -EFAULT;
+		name[sizeof(name) - 1] = 0;
+		memcpy(t->comm, name, sizeof(name));
+		return 0;
+	case PR_GET_NAME:
+		return copy_to_user(t->mm, a[1], t->comm, sizeof(t->comm));
+	case PR_GET_DUMPABLE:
+		return 1;
+	case PR_SET_DUMPABLE:
+		return a[1] <= 1 ? 0 : -EINVAL;
+	case PR_SET_PDEATHSIG:
+		return a[1] <= 64 ? 0 : -EINVAL;
+	case PR_GET_PDEATHSIG: {
+		int zero = 0;
+
+		return copy_to_user(t->mm, a[1], &zero, sizeof(zero));
+	}
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Reads a NULL-terminated array of strings from the guest. */
+static char **copy_strings(struct mm_struct *mm, uint64_t uptr, long *err)
+{
+	char **v = NULL;
+	size_t n = 0, total = 0;
+
+	*err = 0;
+	for (;;) {
+		uint64_t p;
+		char *s;
+		long len;
+
+		if (uptr && copy_from_user(mm, &p, uptr + n * 8, 8)) {
+			*err = -EFAULT;
+			break;
+		}
+		if (!uptr)
+			p = 0;
+		char **nv = realloc(v, (n + 1) * sizeof(*v));
+
+		if (!nv) {
+			*err = -ENOMEM;
+			break;
+		}
+		v = nv;
+		v[n] = NULL;
+		if (!p)
+			return v;
+		s = malloc(131072);
+		if (!s) {
+			*err = -ENOMEM;
+			break;
+		}
+		len = strncpy_from_user(mm, s, p, 131072);
+		if (len < 0) {
+			free(s);
+			*err = len == -ENAMETOOLONG ? -E2BIG : len;
+			break;
+		}
+		total += len + 1 + 8;
+		if (total > 2 * 1024 * 1024) {  /* ARG_MAX-like bound */
+			free(s);
+			*err = -E2BIG;
+			break;
+		}
+		v[n++] = realloc(s, len + 1);
+	}
+	if (v) {
+		v[n] = NULL;
+		for (size_t i = 0; i < n; i++)
+			free(v[i]);
+		free(v);
+	}
+	return NULL;
+}
+
+static void free_strings(char **v)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+static long sys_execve(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	char path[4096];
+	char **argv = NULL, **envp = NULL, *host;
+	long len, err;
+	enum exec_error e;
+
+	len = strncpy_from_user(t->mm, path, a[0], sizeof(path));
+	if (len < 0)
+		return len;
+	if (!len)
+		return -ENOENT;
+	argv = copy_strings(t->mm, a[1], &err);
+	if (!argv)
+		return err;
+	envp = copy_strings(t->mm, a[2], &err);
+	if (!envp) {
+		free_strings(argv);
+		return err;
+	}
+	host = vfs_host_path(m, t->cwd, path);
+	if (!host) {
+		e = EXEC_ENOENT;
+	} else {
+		e = task_exec(m, t, host, path, argv, envp);
+		free(host);
+	}
+	free_strings(argv);
+	free_strings(envp);
+	if (e != EXEC_OK)
+		return -exec_errno(e);
+	t->syscall_action = ACTION_EXECVE;
+	m->stop = STOP_SYSCALL;
+	return 0;
+}
+
+void sys_proc_register(struct syscall_desc *table)
+{
+	SYSCALL(table, SYS_exit, sys_exit);
+	SYSCALL(table, SYS_exit_group, sys_exit);
+	SYSCALL(table, SYS_getpid, sys_getpid);
+	SYSCALL(table, SYS_gettid, sys_gettid);
+	SYSCALL(table, SYS_getppid, sys_getppid);
+	SYSCALL(table, SYS_getuid, sys_getuid);
+	SYSCALL(table, SYS_geteuid, sys_geteuid);
+	SYSCALL(table, SYS_getgid, sys_getgid);
+	SYSCALL(table, SYS_getegid, sys_getegid);
+	SYSCALL(table, SYS_getpgid, sys_getpgid);
+	SYSCALL(table, SYS_getpgrp, sys_getpgrp);
+	SYSCALL(table, SYS_getsid, sys_getsid);
+	SYSCALL(table, SYS_uname, sys_uname);
+	SYSCALL(table, SYS_arch_prctl, sys_arch_prctl);
+	SYSCALL(table, SYS_set_tid_address, sys_set_tid_address);
+	SYSCALL(table, SYS_set_robust_list, sys_set_robust_list);
+	SYSCALL(table, SYS_rseq, sys_rseq);
+	SYSCALL(table, SYS_prlimit64, sys_prlimit64);
+	SYSCALL(table, SYS_getrlimit, sys_getrlimit);
+	SYSCALL(table, SYS_setrlimit, sys_setrlimit);
+	SYSCALL(table, SYS_sched_getaffinity, sys_sched_getaffinity);
+	SYSCALL(table, SYS_sched_yield, sys_sched_yield);
+	SYSCALL(table, SYS_getrandom, sys_getrandom);
+	SYSCALL(table, SYS_sysinfo, sys_sysinfo);
+	SYSCALL(table, SYS_prctl, sys_prctl);
+	SYSCALL(table, SYS_execve, sys_execve);
+}

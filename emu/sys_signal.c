@@ -1,0 +1,214 @@
+/* Signal syscalls: sigaction, masks, sigreturn, altstacks, sending signals
+ * to oneself, pending sets, sigsuspend and sigtimedwait. */
+#include <signal.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include "syscall.h"
+
+static long sys_rt_sigaction(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int sig = (int)a[0];
+	struct k_sigaction act, *ka;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (sig < 1 || sig > KNSIG)
+		return -EINVAL;
+	ka = &t->sighand.action[sig - 1];
+	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
+		return -EINVAL;
+	if (a[1] && copy_from_user(t->mm, &act, a[1], sizeof(act)))
+		return -EFAULT;
+	if (a[2] && copy_to_user(t->mm, a[2], ka, sizeof(*ka)))
+		return -EFAULT;
+	if (a[1]) {
+		act.mask &= ~SIG_KERNEL_ONLY_MASK;
+		*ka = act;
+		/* Setting SIG_IGN discards a pending instance (POSIX). */
+		if (act.handler == K_SIG_IGN ||
+		    (act.handler == K_SIG_DFL && (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH)))
+			t->pending.signal &= ~sig_bit(sig);
+	}
+	return 0;
+}
+
+static long sys_rt_sigprocmask(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t set, old = t->blocked;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (a[1]) {
+		if (copy_from_user(t->mm, &set, a[1], sizeof(set)))
+			return -EFAULT;
+		set &= ~SIG_KERNEL_ONLY_MASK;
+		switch (a[0]) {
+		case SIG_BLOCK: t->blocked |= set; break;
+		case SIG_UNBLOCK: t->blocked &= ~set; break;
+		case SIG_SETMASK: t->blocked = set; break;
+		default: return -EINVAL;
+		}
+	}
+	if (a[2] && copy_to_user(t->mm, a[2], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+static long sys_rt_sigreturn(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	t->syscall_action = ACTION_SIGRETURN;
+	m->stop = STOP_SYSCALL;
+	return 0;
+}
+
+static long sys_sigaltstack(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	struct { uint64_t ss_sp; int32_t ss_flags; int32_t pad; uint64_t ss_size; } ss, old;
+	uint64_t rsp;
+	bool on;
+
+	uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
+	on = t->altstack.ss_size && rsp > t->altstack.ss_sp &&
+	     rsp - t->altstack.ss_sp <= t->altstack.ss_size;
+	old.ss_sp = t->altstack.ss_sp;
+	old.ss_size = t->altstack.ss_size;
+	old.ss_flags = on ? K_SS_ONSTACK : (t->altstack.ss_size ? 0 : K_SS_DISABLE) |
+		       (t->altstack.ss_flags & K_SS_AUTODISARM);
+	old.pad = 0;
+	if (a[0]) {
+		if (copy_from_user(t->mm, &ss, a[0], sizeof(ss)))
+			return -EFAULT;
+		if (on)
+			return -EPERM;
+		int mode = ss.ss_flags & ~(int32_t)K_SS_AUTODISARM;
+
+		if (mode != K_SS_DISABLE && mode != K_SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == K_SS_DISABLE) {
+			t->altstack.ss_sp = 0;
+			t->altstack.ss_size = 0;
+			t->altstack.ss_flags = K_SS_DISABLE;
+		} else {
+			if (ss.ss_size < 2048) /* MINSIGSTKSZ */
+				return -ENOMEM;
+			t->altstack.ss_sp = ss.ss_sp;
+			t->altstack.ss_size = ss.ss_size;
+			t->altstack.ss_flags = ss.ss_flags & K_SS_AUTODISARM;
+		}
+	}
+	if (a[1] && copy_to_user(t->mm, a[1], &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+
+static long send_to_self(machine_t *m, struct task_struct *t, int sig, int code)
+{
+	struct k_siginfo info = { .si_signo = sig, .si_code = code };
+
+	if (sig < 0 || sig > KNSIG)
+		return -EINVAL;
+	if (!sig)
+		return 0;
+	info.u.kill.pid = t->tgid;
+	info.u.kill.uid = getuid();
+	send_signal(t, &info);
+	return 0;
+}
+
+static long sys_kill(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int pid = (int)a[0];
+
+	if ((int)a[1] < 0 || (int)a[1] > KNSIG)
+		return -EINVAL;
+	if (pid == t->tgid || pid == 0 || pid == -1 || pid == -t->pgid)
+		return send_to_self(m, t, (int)a[1], 0 /* SI_USER */);
+	return -ESRCH;
+}
+
+static long sys_tgkill(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	if ((int)a[0] <= 0 || (int)a[1] <= 0)
+		return -EINVAL;
+	if ((int)a[0] != t->tgid || (int)a[1] != t->pid)
+		return -ESRCH;
+	return send_to_self(m, t, (int)a[2], -6 /* SI_TKILL */);
+}
+
+static long sys_tkill(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	if ((int)a[0] <= 0)
+		return -EINVAL;
+	if ((int)a[0] != t->pid)
+		return -ESRCH;
+	return send_to_self(m, t, (int)a[1], -6 /* SI_TKILL */);
+}
+
+static long sys_rt_sigpending(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t set = t->pending.signal & t->blocked;
+
+	if (a[1] > 8)
+		return -EINVAL;
+	return copy_to_user(t->mm, a[0], &set, a[1]);
+}
+
+static long sys_rt_sigsuspend(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t set;
+
+	if (a[1] != 8)
+		return -EINVAL;
+	if (copy_from_user(t->mm, &set, a[0], sizeof(set)))
+		return -EFAULT;
+	t->saved_sigmask = t->blocked;
+	t->restore_sigmask = true;
+	t->blocked = set & ~SIG_KERNEL_ONLY_MASK;
+	/* With one task, a signal can only be pending already; otherwise the
+	 * task would sleep for ever, which Linux would let it do. */
+	if (!signal_pending(t)) {
+		t->blocked = t->saved_sigmask;
+		t->restore_sigmask = false;
+		machine_log(m, VMEMU_LOG_WARNING,
+			    "[pid %d] sigsuspend with nothing to wake it: deadlock", t->pid);
+		task_exit(m, t, SIGKILL);
+		m->stop = STOP_SYSCALL;
+		return 0;
+	}
+	return -ERESTARTNOHAND;
+}
+
+static long sys_rt_sigtimedwait(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t set, ready;
+	int sig;
+
+	if (a[3] != 8)
+		return -EINVAL;
+	if (copy_from_user(t->mm, &set, a[0], sizeof(set)))
+		return -EFAULT;
+	set &= ~SIG_KERNEL_ONLY_MASK;
+	ready = t->pending.signal & set;
+	if (!ready)
+		return -EAGAIN; /* nothing else can send one: the timeout expires */
+	sig = __builtin_ctzll(ready) + 1;
+	t->pending.signal &= ~sig_bit(sig);
+	if (a[1] && copy_to_user(t->mm, a[1], &t->pending.info[sig - 1], sizeof(struct k_siginfo)))
+		return -EFAULT;
+	return sig;
+}
+
+void sys_signal_register(struct syscall_desc *table)
+{
+	SYSCALL(table, SYS_rt_sigaction, sys_rt_sigaction);
+	SYSCALL(table, SYS_rt_sigprocmask, sys_rt_sigprocmask);
+	SYSCALL(table, SYS_rt_sigreturn, sys_rt_sigreturn);
+	SYSCALL(table, SYS_sigaltstack, sys_sigaltstack);
+	SYSCALL(table, SYS_kill, sys_kill);
+	SYSCALL(table, SYS_tgkill, sys_tgkill);
+	SYSCALL(table, SYS_tkill, sys_tkill);
+	SYSCALL(table, SYS_rt_sigpending, sys_rt_sigpending);
+	SYSCALL(table, SYS_rt_sigsuspend, sys_rt_sigsuspend);
+	SYSCALL(table, SYS_rt_sigtimedwait, sys_rt_sigtimedwait);
+}

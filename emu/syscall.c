@@ -1,0 +1,149 @@
+/* Syscall entry and dispatch: the `syscall` instruction's hook reads the
+ * arguments, calls the handler, and completes the instruction as the CPU
+ * and Linux do (RAX result, RCX return address, R11 flags); restarts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syscall.h"
+#include "signal.h"
+
+static const int arg_regs[] = {
+	UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+	UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_RIP,
+	UC_X86_REG_EFLAGS,
+};
+
+static void strace_line(machine_t *m, struct task_struct *t, uint64_t nr,
+			const uint64_t *a, long ret)
+{
+	const char *name = nr < NR_SYSCALLS && m->syscalls[nr].name ? m->syscalls[nr].name
+								    : NULL;
+
+	if (name && !strncmp(name, "sys_", 4))
+		name += 4;
+	if (name)
+		machine_log(m, VMEMU_LOG_INFO, "[pid %d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld",
+			    t->pid, name, (unsigned long)a[0], (unsigned long)a[1],
+			    (unsigned long)a[2], (unsigned long)a[3], (unsigned long)a[4],
+			    (unsigned long)a[5], ret);
+	else
+		machine_log(m, VMEMU_LOG_INFO, "[pid %d] syscall_%lu(%#lx, %#lx, %#lx) = %ld",
+			    t->pid, (unsigned long)nr, (unsigned long)a[0],
+			    (unsigned long)a[1], (unsigned long)a[2], ret);
+}
+
+static void hook_syscall(uc_engine *uc, void *user)
+{
+	machine_t *m = user;
+	struct task_struct *t = m->current;
+	uint64_t v[9], nr, rcx, r11;
+	void *ptrs[9];
+	long ret;
+	int i;
+
+	for (i = 0; i < 9; i++)
+		ptrs[i] = &v[i];
+	uc_reg_read_batch(uc, (int *)arg_regs, ptrs, 9);
+	nr = v[0];
+	t->in_syscall = true;
+	t->syscall_nr = nr;
+	if (nr < NR_SYSCALLS && m->syscalls[nr].fn) {
+		ret = m->syscalls[nr].fn(m, t, &v[1]);
+	} else {
+		ret = -ENOSYS;
+		if (m->cfg.verbose || (m->cfg.trace & VMEMU_TRACE_SYSCALLS))
+			machine_log(m, VMEMU_LOG_NOTICE, "unknown syscall %lu", (unsigned long)nr);
+	}
+	t->syscall_ret = ret;
+	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
+		strace_line(m, t, nr, &v[1], ret);
+	if (m->stop == STOP_SYSCALL)
+		goto stop;
+	/* What the syscall instruction and sysret leave behind. */
+	rcx = v[7] + 2;
+	r11 = v[8];
+	uc_reg_write(uc, UC_X86_REG_RAX, &ret);
+	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
+	uc_reg_write(uc, UC_X86_REG_R11, &r11);
+	if (!signal_pending(t) && t->state == TASK_RUNNING) {
+		t->in_syscall = false;
+		return;
+	}
+	m->stop = STOP_SYSCALL;
+stop:
+	/* RIP then reads as the instruction after `syscall`. */
+	uc_emu_stop(uc);
+}
+
+/* With RIP after the syscall instruction, `rip -= 2` re-executes it. */
+static void restart_syscall(machine_t *m, struct task_struct *t, uint64_t nr)
+{
+	uint64_t rip;
+
+	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	rip -= 2;
+	uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
+	uc_reg_write(m->uc, UC_X86_REG_RAX, &nr);
+}
+
+static void set_rax(machine_t *m, long v)
+{
+	uc_reg_write(m->uc, UC_X86_REG_RAX, &v);
+}
+
+void syscall_restart_for_handler(machine_t *m, struct task_struct *t,
+				 const struct k_sigaction *ka)
+{
+	if (!t->in_syscall)
+		return;
+	t->in_syscall = false;
+	switch (t->syscall_ret) {
+	case -ERESTART_RESTARTBLOCK:
+	case -ERESTARTNOHAND:
+		set_rax(m, -EINTR);
+		break;
+	case -ERESTARTSYS:
+		if (!(ka->flags & K_SA_RESTART)) {
+			set_rax(m, -EINTR);
+			break;
+		}
+		/* fall through */
+	case -ERESTARTNOINTR:
+		restart_syscall(m, t, t->syscall_nr);
+		break;
+	}
+}
+
+void syscall_restart_no_handler(machine_t *m, struct task_struct *t)
+{
+	if (!t->in_syscall)
+		return;
+	t->in_syscall = false;
+	switch (t->syscall_ret) {
+	case -ERESTARTNOHAND:
+	case -ERESTARTSYS:
+	case -ERESTARTNOINTR:
+		restart_syscall(m, t, t->syscall_nr);
+		break;
+	case -ERESTART_RESTARTBLOCK:
+		restart_syscall(m, t, 219 /* __NR_restart_syscall */);
+		break;
+	}
+}
+
+int syscall_init(machine_t *m)
+{
+	m->syscalls = calloc(NR_SYSCALLS, sizeof(*m->syscalls));
+	if (!m->syscalls)
+		return VMEMU_ERR_NOMEM;
+	sys_mm_register(m->syscalls);
+	sys_fs_register(m->syscalls);
+	sys_proc_register(m->syscalls);
+	sys_time_register(m->syscalls);
+	sys_signal_register(m->syscalls);
+	if (uc_hook_add(m->uc, &m->hook_syscall, UC_HOOK_INSN, hook_syscall, m, 1, 0,
+			UC_X86_INS_SYSCALL) != UC_ERR_OK)
+		return VMEMU_ERR_UNICORN;
+	return 0;
+}

@@ -1,0 +1,172 @@
+/* Task life cycle: creation, exec of a new image, register set-up, exit. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "task.h"
+
+struct task_struct *task_create(machine_t *m)
+{
+	struct task_struct *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->files = files_alloc();
+	t->cwd = strdup("/");
+	if (!t->files || !t->cwd ||
+	    uc_context_alloc(m->uc, &t->ctx) != UC_ERR_OK) {
+		if (t->files)
+			files_free(t->files);
+		free(t->cwd);
+		free(t);
+		return NULL;
+	}
+	t->pid = t->tgid = t->pgid = t->sid = m->next_pid++;
+	t->ppid = 0;
+	t->umask = 022;
+	t->state = TASK_RUNNING;
+	t->rlim_stack = 8ULL << 20;
+	t->altstack.ss_flags = K_SS_DISABLE;
+	t->next = m->tasks;
+	m->tasks = t;
+	return t;
+}
+
+void task_free(machine_t *m, struct task_struct *t)
+{
+	if (t->mm)
+		mmput(t->mm);
+	if (t->files)
+		files_free(t->files);
+	if (t->ctx)
+		uc_context_free(t->ctx);
+	free(t->exec_pending);
+	free(t->exe_path);
+	free(t->cwd);
+	free(t);
+	(void)m;
+}
+
+static uint64_t exec_random(void *ctx)
+{
+	return machine_random(ctx);
+}
+
+enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_path,
+			  const char *guest_path, char *const argv[], char *const envp[])
+{
+	static const struct exec_cpu_info cpu = {
+		.hwcap = 0x178bfbff,   /* CPUID.1:EDX of the Haswell model */
+		.hwcap2 = 0x2,         /* HWCAP2_FSGSBASE, as Linux reports */
+		.platform = "x86_64",
+		.minsigstksz = 2048,   /* an fxsave frame: Linux's value without XSAVE */
+	};
+	struct exec_params p = {
+		.path = host_path,
+		.execfn = guest_path,
+		.argv = argv,
+		.envp = envp,
+		.deterministic = m->cfg.deterministic,
+		.random = exec_random,
+		.random_ctx = m,
+		.cpu = &cpu,
+		.stack_rlimit = t->rlim_stack,
+	};
+	struct exec_result *r;
+	struct mm_struct *mm, *old;
+	enum exec_error e;
+	const char *base;
+
+	e = elf_check_file(host_path);
+	if (e != EXEC_OK)
+		return e;
+	mm = mm_alloc(m->node);
+	r = calloc(1, sizeof(*r));
+	if (!mm || !r) {
+		if (mm)
+			mmput(mm);
+		free(r);
+		return EXEC_ENOMEM;
+	}
+	e = load_elf_binary(mm, &p, r);
+	if (e != EXEC_OK) {
+		mmput(mm);
+		free(r);
+		return e;
+	}
+	/* Point of no return: the old image goes. */
+	old = t->mm;
+	t->mm = mm;
+	if (m->current == t)
+		mmu_switch_mm(m, mm);
+	if (old)
+		mmput(old);
+	free(t->exec_pending);
+	t->exec_pending = r;
+	free(t->exe_path);
+	t->exe_path = strdup(guest_path);
+	base = strrchr(guest_path, '/');
+	base = base ? base + 1 : guest_path;
+	snprintf(t->comm, sizeof(t->comm), "%s", base);
+	/* Handlers reset to default; ignored stay ignored; altstack gone. */
+	for (int i = 0; i < KNSIG; i++) {
+		if (t->sighand.action[i].handler != K_SIG_IGN)
+			memset(&t->sighand.action[i], 0, sizeof(t->sighand.action[i]));
+	}
+	t->altstack = (struct stack_altstack){ .ss_flags = K_SS_DISABLE };
+	t->clear_child_tid = 0;
+	t->robust_list = 0;
+	for (int fd = 0; fd < NR_OPEN_DEFAULT; fd++)
+		if (t->files->cloexec[fd])
+			fd_close(t->files, fd);
+	if (!t->in_syscall)
+		task_start_regs(m, t, r);
+	return EXEC_OK;
+}
+
+void task_start_regs(machine_t *m, struct task_struct *t, const struct exec_result *r)
+{
+	static const int gprs[] = {
+		UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX,
+		UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_R8,
+		UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11, UC_X86_REG_R12,
+		UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15, UC_X86_REG_FS_BASE,
+		UC_X86_REG_GS_BASE,
+	};
+	uint64_t zero = 0, flags = 0x202, fcw = 0x37f, mxcsr = 0x1f80, tag = 0xffff;
+	uint8_t zero128[16] = { 0 };
+
+	for (unsigned int i = 0; i < sizeof(gprs) / sizeof(gprs[0]); i++)
+		uc_reg_write(m->uc, gprs[i], &zero);
+	for (int i = 0; i < 16; i++)
+		uc_reg_write(m->uc, UC_X86_REG_XMM0 + i, zero128);
+	uc_reg_write(m->uc, UC_X86_REG_FPCW, &fcw);
+	uc_reg_write(m->uc, UC_X86_REG_FPSW, &zero);
+	uc_reg_write(m->uc, UC_X86_REG_FPTAG, &tag);
+	uc_reg_write(m->uc, UC_X86_REG_MXCSR, &mxcsr);
+	uc_reg_write(m->uc, UC_X86_REG_EFLAGS, &flags);
+	uc_reg_write(m->uc, UC_X86_REG_RSP, &r->stack_pointer);
+	uc_reg_write(m->uc, UC_X86_REG_RIP, &r->entry);
+	t->fs_base = 0;
+}
+
+void task_exit(machine_t *m, struct task_struct *t, int wait_status)
+{
+	t->exit_code = wait_status;
+	t->state = TASK_ZOMBIE;
+	if (t->pid == m->first_pid) {
+		m->first_status = wait_status;
+		m->first_exited = 1;
+	}
+	/* The address space and files go at once; the zombie keeps its status. */
+	if (t->mm) {
+		if (m->active_mm == t->mm)
+			m->active_mm = NULL;
+		mmput(t->mm);
+		t->mm = NULL;
+	}
+	if (t->files) {
+		files_free(t->files);
+		t->files = NULL;
+	}
+}
