@@ -95,6 +95,9 @@ int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
 	err = mmu_init(m);
 	if (err)
 		goto fail;
+	err = cpu_init_cpuid(m);
+	if (err)
+		goto fail;
 	err = syscall_init(m);
 	if (err)
 		goto fail;

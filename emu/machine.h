@@ -40,6 +40,12 @@ struct mmu_fault {
 	int si_code;           /* SEGV_MAPERR, SEGV_ACCERR, BUS_ADRERR */
 };
 
+struct cpuid_leaf {
+	uint32_t leaf, sub;
+	uint32_t eax, ebx, ecx, edx;
+};
+#define MAX_CPUID_LEAVES 64
+
 struct vmemu_machine {
 	struct vmemu_config cfg;
 	char *root;                     /* host root directory (owned copy) */
@@ -72,6 +78,9 @@ struct vmemu_machine {
 	int first_status;               /* wait status of the first process */
 	int first_exited;
 
+	struct cpuid_leaf cpuid[MAX_CPUID_LEAVES];
+	int nr_cpuid;
+
 	uint64_t rng_state;             /* xorshift state, seeded when deterministic */
 	uint64_t boot_ns;               /* host monotonic time at creation */
 };
@@ -91,6 +100,9 @@ extern const struct mm_host_ops machine_mm_ops;
 
 /* cpu.c */
 int cpu_init(machine_t *m);
+int cpu_init_cpuid(machine_t *m);
+const struct cpuid_leaf *cpuid_lookup(const machine_t *m, uint32_t leaf, uint32_t sub);
+uint64_t cpu_hwcap(const machine_t *m);
 
 /* run.c */
 int machine_run(machine_t *m);

@@ -1,7 +1,9 @@
 /* Task life cycle: creation, exec of a new image, register set-up, exit. */
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "task.h"
 
@@ -55,9 +57,9 @@ static uint64_t exec_random(void *ctx)
 enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_path,
 			  const char *guest_path, char *const argv[], char *const envp[])
 {
-	static const struct exec_cpu_info cpu = {
-		.hwcap = 0x178bfbff,   /* CPUID.1:EDX of the Haswell model */
-		.hwcap2 = 0x2,         /* HWCAP2_FSGSBASE, as Linux reports */
+	const struct exec_cpu_info cpu = {
+		.hwcap = cpu_hwcap(m), /* CPUID.1:EDX, as Linux's ELF_HWCAP */
+		.hwcap2 = 0,           /* no FSGSBASE: CR4.FSGSBASE is off */
 		.platform = "x86_64",
 		.minsigstksz = 2048,   /* an fxsave frame: Linux's value without XSAVE */
 	};
@@ -71,12 +73,19 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 		.random_ctx = m,
 		.cpu = &cpu,
 		.stack_rlimit = t->rlim_stack,
+		.uid = getuid(), .euid = geteuid(),
+		.gid = getgid(), .egid = getegid(),
 	};
 	struct exec_result *r;
 	struct mm_struct *mm, *old;
+	size_t rl = strlen(m->root);
 	enum exec_error e;
 	const char *base;
 
+	/* /proc/PID/maps names the file by its path below the root. */
+	p.maps_path = host_path;
+	if (rl > 1 && !strncmp(host_path, m->root, rl) && host_path[rl] == '/')
+		p.maps_path = host_path + rl;
 	e = elf_check_file(host_path);
 	if (e != EXEC_OK)
 		return e;

@@ -103,5 +103,15 @@ void vfile_put(struct vfile *f);
 int fd_install(struct files_struct *files, int minfd, struct vfile *f, bool cloexec);
 struct vfile *fd_lookup(struct files_struct *files, int fd);
 int fd_close(struct files_struct *files, int fd);
+/* Added by the file-syscall layer (files.c). fd_install and fd_install_at
+ * take over the caller's reference on success only. */
+/* Lowest free descriptor >= minfd without installing anything; -EMFILE. */
+int get_unused_fd(const struct files_struct *files, int minfd);
+/* Installs f at fd, closing what was there (dup2); fd or -EBADF. */
+int fd_install_at(struct files_struct *files, int fd, struct vfile *f, bool cloexec);
+/* A copy sharing every open file description (fork); NULL on ENOMEM. */
+struct files_struct *files_dup(const struct files_struct *files);
+/* Closes the descriptors marked close-on-exec (execve). */
+void files_close_on_exec(struct files_struct *files);
 
 #endif

@@ -24,7 +24,13 @@ struct address_space *file_mapping(struct pglist_data *node, struct file *file);
  * (which a fault turns into SIGBUS). */
 struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
 			      bool *major, int *err);
+/* The cached page at index or NULL; no read, and no reference taken (the
+ * page stays valid until the cache drops it). */
 struct page *filemap_lookup(struct address_space *mapping, uint64_t index);
+/* Writes the mapping's dirty pages back to the host file (up to its size).
+ * Pages still mapped stay dirty, since a PTE may keep writing to them
+ * without another fault. 0 or the first -errno of a failed write. */
+int filemap_write_and_wait(struct address_space *mapping);
 /* Drops every page of the mapping (at last close / node teardown). */
 void truncate_inode_pages(struct address_space *mapping, uint64_t from_index);
 void address_space_destroy(struct address_space *mapping);

@@ -21,6 +21,24 @@ pte_t *pte_offset(struct mm_struct *mm, uint64_t addr);
 pte_t *pte_alloc(struct mm_struct *mm, uint64_t addr);
 /* Frees page-table pages that map nothing in [start, end). */
 void free_pgtables(struct mm_struct *mm, uint64_t start, uint64_t end);
+/* The mm's top-level table: allocated by mm_alloc; pgd_free frees it with
+ * every table still below it (exit_mmap has normally freed those). */
+int pgd_alloc(struct mm_struct *mm);
+void pgd_free(struct mm_struct *mm);
+/* The PMD slot for addr (where a 2 MiB leaf would sit), or NULL when a
+ * level above is missing. */
+pmd_t *mm_find_pmd(struct mm_struct *mm, uint64_t addr);
+/* Calls fn for each run of PTEs of [start, end) whose PTE table exists
+ * (pte points at the slot for addr; [addr, end) stays inside that table);
+ * missing tables and 2 MiB leaves are skipped. A nonzero return stops the
+ * walk and is returned. */
+typedef int (*pte_range_fn)(pte_t *pte, uint64_t addr, uint64_t end, void *arg);
+int walk_pte_range(struct mm_struct *mm, uint64_t start, uint64_t end,
+		   pte_range_fn fn, void *arg);
+/* PTE protection bits for a VMA's flags: present, user, NX unless VM_EXEC;
+ * 0 for PROT_NONE. Never RW: write access is granted page by page by the
+ * fault path (COW for private pages, dirty tracking for shared ones). */
+pteval_t vm_get_page_prot(unsigned long vm_flags);
 
 /* What an access is (the MMU hook's view; matches Linux's fault flags). */
 #define FAULT_FLAG_WRITE       0x01u
@@ -221,6 +239,12 @@ int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot);
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
 #endif
+#ifndef MADV_DONTNEED_LOCKED
+#define MADV_DONTNEED_LOCKED 24
+#endif
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE   25
+#endif
 int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice);
 /* Fills vec (one byte a page) with residency; -ENOMEM on unmapped holes. */
 int do_mincore(struct mm_struct *mm, uint64_t start, uint64_t len, uint8_t *vec);
@@ -240,6 +264,11 @@ int do_munlockall(struct mm_struct *mm);
 
 /* Populate (fault in) [start, end) as MAP_POPULATE / mlock do. */
 int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len);
+/* Fault in [start, end) of one VMA for read or write, as
+ * madvise(MADV_POPULATE_READ/WRITE) does: 0, -EINVAL when the VMA does not
+ * allow the access, -EFAULT when a fault fails, -ENOMEM. */
+long faultin_vma_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+			    bool write);
 
 /* Unmaps every VMA and frees every page and table (mmput at zero users). */
 void exit_mmap(struct mm_struct *mm);
@@ -250,11 +279,73 @@ void exit_mmap(struct mm_struct *mm);
 struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma, uint64_t start,
 					uint64_t end, unsigned long new_flags);
 /* Split vma at addr (page aligned, strictly inside); 0 or -ENOMEM. */
+/* (vma keeps [vm_start, addr); a new VMA right after it gets [addr, vm_end).
+ * -ENOMEM also when mm->map_count is at DEFAULT_MAX_MAP_COUNT.) */
 int split_vma(struct vm_area_struct *vma, uint64_t addr);
 
 /* Insert a VMA the caller built (the ELF loader's segments and stack). */
 int64_t mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr,
 		    uint64_t len, unsigned long vm_flags, uint64_t pgoff);
+
+/* ---- VMA helpers shared by mmap.c, mremap.c, mprotect.c, mlock.c ---- */
+/* Linux's defaults for vm.max_map_count and vm.mmap_min_addr, and the gap
+ * kept below a VM_GROWSDOWN stack (stack_guard_gap, 256 pages). */
+#define DEFAULT_MAX_MAP_COUNT 65530
+#define MMAP_MIN_ADDR 65536ULL
+#define STACK_GUARD_GAP (256ULL << PAGE_SHIFT)
+/* Flags that forbid merging, as Linux's VM_SPECIAL (no VM_IO/VM_MIXEDMAP). */
+#define VM_SPECIAL (VM_PFNMAP | VM_DONTEXPAND)
+#define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
+#define MLOCK_ONFAULT 0x01
+
+static inline unsigned long vma_pages(const struct vm_area_struct *vma)
+{
+	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+}
+/* Where a VMA's start is guarded: a growsdown stack keeps STACK_GUARD_GAP
+ * free below it. */
+static inline uint64_t vm_start_gap(const struct vm_area_struct *vma)
+{
+	uint64_t start = vma->vm_start;
+
+	if (vma->vm_flags & VM_GROWSDOWN) {
+		start -= STACK_GUARD_GAP;
+		if (start > vma->vm_start)
+			start = 0;
+	}
+	return start;
+}
+/* The first VMA overlapping [start, end), or NULL. */
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, uint64_t start,
+					     uint64_t end);
+/* mmap(2) with a byte offset, as the system call gets it: an unaligned
+ * offset is EINVAL (checked first, as on x86-64), then do_mmap. */
+int64_t vm_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot,
+		int flags, struct file *file, uint64_t offset);
+/* Linux's get_unmapped_area: a free range for len bytes (top-down below
+ * mm->mmap_base, hint first; MAP_32BIT in 1-2 GiB; MAP_FIXED as given), or
+ * -ENOMEM / -EINVAL / -EPERM (below MMAP_MIN_ADDR). */
+int64_t get_unmapped_area(struct mm_struct *mm, struct file *file, uint64_t addr,
+			  uint64_t len, uint64_t pgoff, int flags);
+/* Linux's mmap_base(): the top of the mmap area, stack_gap (stack rlimit
+ * plus any stack randomisation) plus the guard gap below TASK_SIZE, clamped
+ * to [128 MiB, 5/6 of the address space], minus rnd (0 without ASLR). Used
+ * by exec; an mm whose mmap_base is 0 gets arch_mmap_base(8 MiB, 0). */
+uint64_t arch_mmap_base(uint64_t stack_gap, uint64_t rnd);
+/* total_vm/exec_vm/stack_vm/data_vm bookkeeping, as Linux's vm_stat_account. */
+void vm_stat_account(struct mm_struct *mm, unsigned long vm_flags, long npages);
+/* Linux's vma_merge for a range [addr, end) that no VMA covers, prev being
+ * the VMA just below it (or NULL): extends prev and/or the next VMA over it
+ * when flags, file, contiguous pgoff, anon_vma and name allow. Returns the
+ * VMA now covering the range, or NULL when nothing could merge. */
+struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev,
+				 uint64_t addr, uint64_t end, unsigned long vm_flags,
+				 void *anon_vma, struct file *file, uint64_t pgoff,
+				 const char *name);
+/* A copy of vma (file referenced again), not yet in any tree; NULL on ENOMEM. */
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *vma);
+/* Insert a VMA into mm's tree and list (its range must be free). */
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma);
 
 /* ---- access to guest memory from the kernel (uaccess.c) ---- */
 /* Copy to/from guest virtual memory through the page tables, faulting pages

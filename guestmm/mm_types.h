@@ -141,6 +141,8 @@ static inline pte_t pfn_pte(pfn_t pfn, pteval_t prot)
 #define VM_LOCKONFAULT 0x00080000UL
 #define VM_ACCOUNT     0x00100000UL
 #define VM_NORESERVE   0x00200000UL
+#define VM_WIPEONFORK  0x02000000UL
+#define VM_DONTDUMP    0x04000000UL
 #define VM_HUGEPAGE    0x20000000UL
 #define VM_NOHUGEPAGE  0x40000000UL
 #define VM_STACK       VM_GROWSDOWN

@@ -15,9 +15,6 @@
 #define STACK_RND_MASK   0x3fffffULL
 /* arch_mmap_rnd with the default CONFIG_ARCH_MMAP_RND_BITS. */
 #define MMAP_RND_BITS    28
-/* stack_guard_gap: 256 pages kept free below a growing stack. */
-#define STACK_GUARD_GAP  (256ULL << PAGE_SHIFT)
-#define MMAP_GAP_MIN     (128ULL << 20)
 /* Where ET_DYN programs with an interpreter go; Linux also moves a
  * static-pie's brk here, out of the mmap region. */
 #define ELF_ET_DYN_BASE  (TASK_SIZE / 3 * 2)
@@ -62,6 +59,7 @@ struct exec_ctx {
 	char *const *argv;
 	char *const *envp;
 	uint64_t strings_bytes;      /* execfn + envp + argv strings with their NULs */
+	uint64_t env_bytes, arg_bytes;
 
 	/* the image */
 	uint64_t load_bias;
@@ -110,27 +108,24 @@ static uint64_t arch_align_stack(struct exec_ctx *ctx, uint64_t sp)
 	return sp & ~0xfULL;
 }
 
-/* arch/x86/mm/mmap.c: mmap_base = TASK_SIZE - gap - rnd, the gap leaving room
- * for the stack rlimit, the stack's own randomisation and the guard gap, but
- * never less than 128 MiB. With the default 8 MiB rlimit and no ASLR the gap
- * is 128 MiB and mmap_base is 0x7ffff7fff000. */
+/* arch_pick_mmap_layout: the gap below the stack leaves room for the stack
+ * rlimit and the stack's own randomisation (arch_mmap_base adds the guard
+ * gap and clamps to at least 128 MiB), then the mmap randomisation. With the
+ * default 8 MiB rlimit and no ASLR the gap is 128 MiB: 0x7ffff7fff000. */
 static uint64_t mmap_base(struct exec_ctx *ctx)
 {
 	uint64_t gap = stack_rlimit(ctx->params);
-	uint64_t pad = STACK_GUARD_GAP;
 	uint64_t rnd = 0;
 
+	/* Near RLIM_INFINITY the sum would wrap; anything past TASK_SIZE is
+	 * clamped to 5/6 of it anyway. */
+	if (gap > TASK_SIZE)
+		gap = TASK_SIZE;
 	if (ctx->randomize) {
-		pad += STACK_RND_MASK << PAGE_SHIFT;   /* stack_maxrandom_size */
+		gap += STACK_RND_MASK << PAGE_SHIFT;   /* stack_maxrandom_size */
 		rnd = (get_random_u64(ctx) & ((1ULL << MMAP_RND_BITS) - 1)) << PAGE_SHIFT;
 	}
-	if (gap + pad > gap)    /* an rlimit near RLIM_INFINITY would wrap */
-		gap += pad;
-	if (gap < MMAP_GAP_MIN)
-		gap = MMAP_GAP_MIN;
-	else if (gap > TASK_SIZE / 6 * 5)
-		gap = TASK_SIZE / 6 * 5;
-	return PAGE_ALIGN(TASK_SIZE - gap - rnd);
+	return arch_mmap_base(gap, rnd);
 }
 
 /* randomize_stack_top, then setup_arg_pages' arch_align_stack + PAGE_ALIGN. */
@@ -176,10 +171,9 @@ static enum exec_error check_strings(struct exec_ctx *ctx)
 	execfn_len = strlen(ctx->execfn) + 1;
 	if (execfn_len > MAX_ARG_STRLEN)
 		return EXEC_E2BIG;
-	ctx->strings_bytes = execfn_len;
-	err = count_strings(ctx->argv, &ctx->argc, &ctx->strings_bytes);
+	err = count_strings(ctx->argv, &ctx->argc, &ctx->arg_bytes);
 	if (err == EXEC_OK)
-		err = count_strings(ctx->envp, &ctx->envc, &ctx->strings_bytes);
+		err = count_strings(ctx->envp, &ctx->envc, &ctx->env_bytes);
 	if (err != EXEC_OK)
 		return err;
 
@@ -194,17 +188,19 @@ static enum exec_error check_strings(struct exec_ctx *ctx)
 	limit -= ptr_size;
 
 	if (ctx->argc == 0)
-		ctx->strings_bytes += 1;        /* the "" standing in for argv[0] */
+		ctx->arg_bytes = 1;             /* the "" standing in for argv[0] */
+	ctx->strings_bytes = execfn_len + ctx->env_bytes + ctx->arg_bytes;
 	if (ctx->strings_bytes > limit)
 		return EXEC_E2BIG;
 	return EXEC_OK;
 }
 
+/* uaccess gives only -EFAULT; a kernel write into a fresh private mapping
+ * fails only when no frame can be had (or the file page cannot be read). */
 static enum exec_error uaccess_error(int ret)
 {
-	/* A kernel write into a fresh private mapping fails only when no
-	 * frame (or no file page) can be had. */
-	return ret == -EIO ? EXEC_EIO : EXEC_ENOMEM;
+	(void)ret;
+	return EXEC_ENOMEM;
 }
 
 static enum exec_error mmap_error(int64_t ret)
@@ -212,30 +208,24 @@ static enum exec_error mmap_error(int64_t ret)
 	return ret == -EIO ? EXEC_EIO : EXEC_ENOMEM;
 }
 
-/* Later segments replace what an earlier one mapped in a shared page, as
- * MAP_FIXED (and vm_brk's munmap) do in Linux. */
-static enum exec_error clear_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+static bool range_is_mapped(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	struct vm_area_struct *vma = find_vma(mm, start);
 
-	if (vma && vma->vm_start < end && do_munmap(mm, start, end - start) < 0)
-		return EXEC_ENOMEM;
-	return EXEC_OK;
+	return vma && vma->vm_start < end;
 }
 
-/* vm_brk_flags: anonymous, always read-write, executable on request. */
+/* vm_brk_flags: anonymous, always read-write, executable on request. Like
+ * every mapping here it replaces what an earlier segment mapped in a shared
+ * page (mmap_region unmaps first, as MAP_FIXED does). */
 static enum exec_error map_anon(struct exec_ctx *ctx, uint64_t start, uint64_t end,
 				bool exec)
 {
 	unsigned long flags = VM_DATA_DEFAULT_FLAGS | VM_ACCOUNT | ctx->mm->def_flags;
-	enum exec_error err;
 	int64_t ret;
 
 	if (end <= start)
 		return EXEC_OK;
-	err = clear_range(ctx->mm, start, end);
-	if (err != EXEC_OK)
-		return err;
 	if (exec)
 		flags |= VM_EXEC;
 	ret = mmap_region(ctx->mm, NULL, start, end - start, flags, start >> PAGE_SHIFT);
@@ -264,7 +254,6 @@ static enum exec_error elf_load(struct exec_ctx *ctx, const Elf64_Phdr *ph)
 	struct mm_struct *mm = ctx->mm;
 	uint64_t addr = ctx->load_bias + ph->p_vaddr;
 	uint64_t zero_start, zero_end;
-	enum exec_error err;
 
 	if (ph->p_filesz) {
 		uint64_t start = ELF_PAGESTART(addr);
@@ -272,9 +261,6 @@ static enum exec_error elf_load(struct exec_ctx *ctx, const Elf64_Phdr *ph)
 		uint64_t off = ph->p_offset - ELF_PAGEOFFSET(ph->p_vaddr);
 		int64_t ret;
 
-		err = clear_range(mm, start, start + len);
-		if (err != EXEC_OK)
-			return err;
 		ret = mmap_region(mm, ctx->file, start, len,
 				  vm_flags_of(ph) | mm->def_flags, off >> PAGE_SHIFT);
 		if (ret < 0)
@@ -318,23 +304,25 @@ static uint64_t maximum_alignment(const struct elf_image *img)
 
 /* Where the image goes. ET_EXEC: where it says. A static-pie (ET_DYN without
  * PT_INTERP) is, to Linux, a loader: load_bias 0 without MAP_FIXED, so the
- * first mapping of the whole image lands top-down below mmap_base (with the
- * mm still empty: ending exactly at mmap_base), then aligned down to the
- * largest p_align as Linux >= 6.10 does. */
-static enum exec_error choose_load_bias(struct exec_ctx *ctx, uint64_t lo, uint64_t hi)
+ * whole image goes where get_unmapped_area puts it, top-down below mmap_base
+ * (in an empty mm: ending exactly at mmap_base), then aligned down to the
+ * largest p_align, as recent Linux does. */
+static enum exec_error choose_load_bias(struct exec_ctx *ctx, const Elf64_Phdr *first,
+					uint64_t lo, uint64_t hi)
 {
 	uint64_t span = ELF_PAGEALIGN(hi) - ELF_PAGESTART(lo);
-	uint64_t bias;
+	int64_t addr;
 
 	if (ctx->img.ehdr.e_type == ET_EXEC) {
 		ctx->load_bias = 0;
 		return EXEC_OK;
 	}
-	if (span > ctx->mm->mmap_base)
+	addr = get_unmapped_area(ctx->mm, ctx->file, 0, span,
+				 first->p_offset >> PAGE_SHIFT, MAP_PRIVATE);
+	if (addr < 0)
 		return EXEC_ENOMEM;
-	bias = ctx->mm->mmap_base - span - ELF_PAGESTART(lo);
-	bias &= ~(maximum_alignment(&ctx->img) - 1);
-	ctx->load_bias = bias;
+	ctx->load_bias = ((uint64_t)addr - ELF_PAGESTART(lo)) &
+			 ~(maximum_alignment(&ctx->img) - 1);
 	return EXEC_OK;
 }
 
@@ -343,6 +331,7 @@ static enum exec_error choose_load_bias(struct exec_ctx *ctx, uint64_t lo, uint6
 static enum exec_error map_segments(struct exec_ctx *ctx)
 {
 	const struct elf_image *img = &ctx->img;
+	const Elf64_Phdr *first = NULL;
 	uint64_t lo = UINT64_MAX, hi = 0;
 	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0;
 	uint64_t elf_brk = 0, phdr_addr = 0;
@@ -353,18 +342,23 @@ static enum exec_error map_segments(struct exec_ctx *ctx)
 
 		if (ph->p_type != PT_LOAD)
 			continue;
-		if (ph->p_vaddr < lo)
+		if (ph->p_vaddr < lo) {
 			lo = ph->p_vaddr;
+			first = ph;
+		}
 		if (ph->p_vaddr + ph->p_memsz > hi)
 			hi = ph->p_vaddr + ph->p_memsz;
 	}
-	err = choose_load_bias(ctx, lo, hi);
+	err = choose_load_bias(ctx, first, lo, hi);
 	if (err != EXEC_OK)
 		return err;
-	/* The stack already sits above; MAP_FIXED_NOREPLACE would refuse. */
+	/* Linux maps the first segment MAP_FIXED_NOREPLACE: an image that
+	 * does not fit, or meets a mapping already there, fails the exec. */
+	if (ctx->load_bias + ELF_PAGESTART(lo) < MMAP_MIN_ADDR && ctx->img.ehdr.e_type == ET_DYN)
+		return EXEC_ENOMEM;
 	if (ctx->load_bias + ELF_PAGEALIGN(hi) > TASK_SIZE ||
-	    clear_range_would_hit(ctx->mm, ctx->load_bias + ELF_PAGESTART(lo),
-				  ctx->load_bias + ELF_PAGEALIGN(hi)))
+	    range_is_mapped(ctx->mm, ctx->load_bias + ELF_PAGESTART(lo),
+			    ctx->load_bias + ELF_PAGEALIGN(hi)))
 		return EXEC_ENOMEM;
 
 	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
@@ -404,4 +398,300 @@ static enum exec_error map_segments(struct exec_ctx *ctx)
 	ctx->start_data = start_data + ctx->load_bias;
 	ctx->end_data = end_data + ctx->load_bias;
 	return EXEC_OK;
+}
+
+/* arch_randomize_brk via randomize_page: a page in [start, start + range). */
+static uint64_t randomize_page(struct exec_ctx *ctx, uint64_t start, uint64_t range)
+{
+	if (start > UINT64_MAX - range)
+		range = UINT64_MAX - start;
+	range >>= PAGE_SHIFT;
+	if (range == 0)
+		return start;
+	return start + ((get_random_u64(ctx) % range) << PAGE_SHIFT);
+}
+
+/* The brk starts at the page after the bss. A static-pie is loaded in the
+ * mmap region, where a brk growing up would soon meet other mappings, so
+ * recent Linux (6.18 here: [heap] at 0x555555555000 under setarch -R) moves
+ * its brk to ELF_ET_DYN_BASE with or without ASLR; with ASLR, a page of gap
+ * (unless moved) and up to 32 MiB of randomness follow. */
+static void set_brk(struct exec_ctx *ctx)
+{
+	uint64_t brk = ctx->elf_brk;
+	bool moved = false;
+
+	if (ctx->img.ehdr.e_type == ET_DYN) {
+		brk = ELF_ET_DYN_BASE;
+		moved = true;
+	}
+	brk = ELF_PAGEALIGN(brk);
+	if (ctx->randomize) {
+		if (!moved)
+			brk += PAGE_SIZE;
+		brk = randomize_page(ctx, brk, BRK_RND_RANGE);
+	}
+	ctx->mm->start_brk = ctx->mm->brk = brk;
+}
+
+static const struct exec_cpu_info default_cpu = {
+	.hwcap = 0,
+	.hwcap2 = 0,
+	.platform = "x86_64",
+	.minsigstksz = 2048,        /* <signal.h>'s historical MINSIGSTKSZ */
+};
+
+static const struct exec_cpu_info *cpu_info(const struct exec_ctx *ctx)
+{
+	return ctx->params->cpu ? ctx->params->cpu : &default_cpu;
+}
+
+/* create_elf_tables' auxv, in Linux's order: ARCH_DLINFO first (x86-64:
+ * AT_SYSINFO_EHDR, left out as there is no vDSO, then AT_MINSIGSTKSZ), then
+ * the generic entries. Linux >= 6.3 adds AT_RSEQ_*; the 6.1 ABI has none. */
+static void create_auxv(struct exec_ctx *ctx)
+{
+	const struct exec_params *p = ctx->params;
+	const struct exec_cpu_info *cpu = cpu_info(ctx);
+	uint64_t *a = ctx->auxv;
+	int n = 0;
+
+#define NEW_AUX_ENT(id, val) do { a[n++] = (id); a[n++] = (val); } while (0)
+	NEW_AUX_ENT(AT_MINSIGSTKSZ, cpu->minsigstksz);
+	NEW_AUX_ENT(AT_HWCAP, cpu->hwcap);
+	NEW_AUX_ENT(AT_PAGESZ, PAGE_SIZE);
+	NEW_AUX_ENT(AT_CLKTCK, CLOCKS_PER_SEC_AUX);
+	NEW_AUX_ENT(AT_PHDR, ctx->phdr_addr);
+	NEW_AUX_ENT(AT_PHENT, sizeof(Elf64_Phdr));
+	NEW_AUX_ENT(AT_PHNUM, ctx->img.ehdr.e_phnum);
+	NEW_AUX_ENT(AT_BASE, 0);                  /* no interpreter */
+	NEW_AUX_ENT(AT_FLAGS, 0);
+	NEW_AUX_ENT(AT_ENTRY, ctx->img.ehdr.e_entry + ctx->load_bias);
+	NEW_AUX_ENT(AT_UID, p->uid);
+	NEW_AUX_ENT(AT_EUID, p->euid);
+	NEW_AUX_ENT(AT_GID, p->gid);
+	NEW_AUX_ENT(AT_EGID, p->egid);
+	/* commoncap marks an exec secure when effective ids differ from real */
+	NEW_AUX_ENT(AT_SECURE, p->uid != p->euid || p->gid != p->egid);
+	NEW_AUX_ENT(AT_RANDOM, ctx->random_addr);
+	NEW_AUX_ENT(AT_HWCAP2, cpu->hwcap2);
+	NEW_AUX_ENT(AT_EXECFN, ctx->execfn_addr);
+	if (cpu->platform)
+		NEW_AUX_ENT(AT_PLATFORM, ctx->platform_addr);
+	NEW_AUX_ENT(AT_NULL, 0);
+#undef NEW_AUX_ENT
+	ctx->auxv_words = n;
+}
+
+/* Addresses on the new stack, from the top down: a NULL word, execfn, the
+ * envp strings, the argv strings (fs/exec.c copies each list last string
+ * first, so each list reads forward in memory); then create_elf_tables:
+ * arch_align_stack, the platform string, AT_RANDOM's 16 bytes, and below,
+ * 16-byte aligned, argc, argv[], NULL, envp[], NULL, auxv. */
+static void layout_stack(struct exec_ctx *ctx)
+{
+	const struct exec_cpu_info *cpu = cpu_info(ctx);
+	uint64_t p = ctx->stack_top - sizeof(uint64_t);
+	uint64_t items;
+
+	p -= strlen(ctx->execfn) + 1;
+	ctx->execfn_addr = p;
+	p -= ctx->env_bytes;
+	ctx->env_start = p;
+	p -= ctx->arg_bytes;
+	ctx->arg_start = p;
+
+	p = arch_align_stack(ctx, p);
+	if (cpu->platform) {
+		p -= strlen(cpu->platform) + 1;
+		ctx->platform_addr = p;
+	}
+	p -= 16;
+	ctx->random_addr = p;
+
+	create_auxv(ctx);
+	items = (uint64_t)(ctx->argc ? ctx->argc : 1) + 1 + (uint64_t)ctx->envc + 1 + 1;
+	ctx->sp = (p - (uint64_t)ctx->auxv_words * sizeof(uint64_t) -
+		   items * sizeof(uint64_t)) & ~0xfULL;
+}
+
+/* The [stack] VMA: what the strings occupy plus 128 KiB (bounded by the
+ * rlimit), as setup_arg_pages leaves it, reaching down at least to the
+ * tables (find_extend_vma in create_elf_tables). */
+static enum exec_error map_stack(struct exec_ctx *ctx)
+{
+	struct mm_struct *mm = ctx->mm;
+	uint64_t rlim = stack_rlimit(ctx->params) & PAGE_MASK;
+	uint64_t stack_size = ctx->stack_top - ELF_PAGESTART(ctx->arg_start);
+	uint64_t expand = stack_size + STACK_EXPAND;
+	unsigned long flags = VM_STACK_FLAGS | mm->def_flags;
+	struct vm_area_struct *vma;
+	uint64_t start;
+	int64_t ret;
+
+	if (expand > rlim)
+		expand = rlim;
+	if (expand < stack_size)
+		expand = stack_size;
+	start = ctx->stack_top - expand;
+	if (ELF_PAGESTART(ctx->sp) < start)
+		start = ELF_PAGESTART(ctx->sp);
+	/* No PT_GNU_STACK on x86-64 means a non-executable stack. */
+	if (ctx->img.exec_stack)
+		flags |= VM_EXEC;
+
+	if (range_is_mapped(mm, start, ctx->stack_top))
+		return EXEC_ENOMEM;
+	ret = mmap_region(mm, NULL, start, ctx->stack_top - start, flags,
+			  start >> PAGE_SHIFT);
+	if (ret < 0)
+		return mmap_error(ret);
+	vma = vma_lookup(mm, ctx->stack_top - 1);
+	if (vma)
+		vma->vm_name = "[stack]";
+	return EXEC_OK;
+}
+
+static enum exec_error put_bytes(struct exec_ctx *ctx, uint64_t dst, const void *src,
+				 size_t len)
+{
+	int r = copy_to_user(ctx->mm, dst, src, len);
+
+	return r < 0 ? uaccess_error(r) : EXEC_OK;
+}
+
+/* Copies the strings, platform, AT_RANDOM and the tables to the stack. */
+static enum exec_error write_stack(struct exec_ctx *ctx)
+{
+	const struct exec_cpu_info *cpu = cpu_info(ctx);
+	struct mm_struct *mm = ctx->mm;
+	uint64_t str_len = ctx->stack_top - sizeof(uint64_t) - ctx->arg_start;
+	int argc = ctx->argc ? ctx->argc : 1;
+	size_t nr_words = 1 + (size_t)argc + 1 + (size_t)ctx->envc + 1 + (size_t)ctx->auxv_words;
+	uint64_t rand_bytes[2];
+	enum exec_error err;
+	char *strings;
+	uint64_t *table;
+	uint64_t p;
+	size_t w = 0;
+
+	strings = malloc(str_len);
+	table = calloc(nr_words, sizeof(*table));
+	if (!strings || !table) {
+		err = EXEC_ENOMEM;
+		goto out;
+	}
+
+	/* argv strings, envp strings, execfn: ascending addresses */
+	char *s = strings;
+	if (ctx->argc == 0)
+		*s++ = '\0';
+	for (int i = 0; i < ctx->argc; i++)
+		s = stpcpy(s, ctx->argv[i]) + 1;
+	for (int i = 0; i < ctx->envc; i++)
+		s = stpcpy(s, ctx->envp[i]) + 1;
+	strcpy(s, ctx->execfn);
+	err = put_bytes(ctx, ctx->arg_start, strings, str_len);
+	if (err != EXEC_OK)
+		goto out;
+
+	if (cpu->platform) {
+		err = put_bytes(ctx, ctx->platform_addr, cpu->platform,
+				strlen(cpu->platform) + 1);
+		if (err != EXEC_OK)
+			goto out;
+	}
+	rand_bytes[0] = get_random_u64(ctx);
+	rand_bytes[1] = get_random_u64(ctx);
+	err = put_bytes(ctx, ctx->random_addr, rand_bytes, sizeof(rand_bytes));
+	if (err != EXEC_OK)
+		goto out;
+
+	/* argc, argv[], envp[]: pointers walk the strings as Linux does */
+	table[w++] = (uint64_t)argc;
+	p = ctx->arg_start;
+	mm->arg_start = p;
+	for (int i = 0; i < argc; i++) {
+		table[w++] = p;
+		p += ctx->argc ? strlen(ctx->argv[i]) + 1 : 1;
+	}
+	table[w++] = 0;
+	mm->arg_end = mm->env_start = p;
+	for (int i = 0; i < ctx->envc; i++) {
+		table[w++] = p;
+		p += strlen(ctx->envp[i]) + 1;
+	}
+	table[w++] = 0;
+	mm->env_end = p;
+	memcpy(&table[w], ctx->auxv, (size_t)ctx->auxv_words * sizeof(uint64_t));
+	err = put_bytes(ctx, ctx->sp, table, nr_words * sizeof(*table));
+out:
+	free(strings);
+	free(table);
+	return err;
+}
+
+enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *params,
+				struct exec_result *result)
+{
+	struct exec_ctx *ctx;
+	enum exec_error err;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return EXEC_ENOMEM;
+	ctx->mm = mm;
+	ctx->params = params;
+	ctx->randomize = !params->deterministic;
+	ctx->img.fd = -1;
+
+	err = elf_open_image(params->path, &ctx->img);
+	if (err != EXEC_OK)
+		goto out;
+	err = check_strings(ctx);
+	if (err != EXEC_OK)
+		goto out;
+
+	ctx->file = file_from_fd(ctx->img.fd, params->maps_path ? params->maps_path
+								: params->path);
+	if (!ctx->file) {
+		err = EXEC_ENOMEM;
+		goto out;
+	}
+	ctx->img.fd = -1;               /* the file object owns it now */
+
+	/* Linux's order: setup_new_exec picks the layout, setup_arg_pages
+	 * places the stack, then the segments, the brk, and the tables. */
+	mm->mmap_base = mmap_base(ctx);
+	ctx->stack_top = stack_top(ctx);
+	err = map_segments(ctx);
+	if (err != EXEC_OK)
+		goto out;
+	set_brk(ctx);
+	layout_stack(ctx);
+	err = map_stack(ctx);
+	if (err != EXEC_OK)
+		goto out;
+	err = write_stack(ctx);
+	if (err != EXEC_OK)
+		goto out;
+
+	mm->start_code = ctx->start_code;
+	mm->end_code = ctx->end_code;
+	mm->start_data = ctx->start_data;
+	mm->end_data = ctx->end_data;
+	mm->start_stack = ctx->sp;
+
+	result->entry = ctx->img.ehdr.e_entry + ctx->load_bias;
+	result->stack_pointer = ctx->sp;
+	result->load_bias = ctx->load_bias;
+	result->phdr = ctx->phdr_addr;
+	result->phnum = ctx->img.ehdr.e_phnum;
+out:
+	/* The VMAs hold their own references to the file. */
+	if (ctx->file)
+		file_put(ctx->file);
+	elf_release_image(&ctx->img);
+	free(ctx);
+	return err;
 }

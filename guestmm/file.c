@@ -1,0 +1,81 @@
+/* File objects over host descriptors: what a file-backed VMA and the page
+ * cache read from. The last file_put of the last file over an inode writes
+ * its dirty pages back and drops its page cache. */
+/*
+ * Several files may share one address_space (two opens of one inode). The
+ * address_space reads misses through its host_file, so that file must live
+ * as long as the mapping: every other file attached to the mapping holds a
+ * reference on host_file (taken in file_mapping, dropped at its own last
+ * put). When host_file itself reaches zero, no file over the inode is left
+ * — and no VMA either, since a VMA holds its file — so the cache goes.
+ * Linux keeps the cache with the inode after the last close; dropping it
+ * here keeps the lifetime rule simple until reclaim can shrink the cache.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "mm.h"
+#include "filemap.h"
+
+struct file *file_from_fd(int host_fd, const char *path)
+{
+	struct file *f;
+	struct stat st;
+
+	/* On failure the descriptor stays the caller's. */
+	if (fstat(host_fd, &st) < 0)
+		return NULL;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->path = strdup(path ? path : "");
+	if (!f->path) {
+		free(f);
+		return NULL;
+	}
+	f->f_count = 1;
+	f->host_fd = host_fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->size = (uint64_t)st.st_size;
+	return f;
+}
+
+struct file *file_get(struct file *f)
+{
+	f->f_count++;
+	return f;
+}
+
+static void file_free(struct file *f)
+{
+	if (f->host_fd >= 0)
+		close(f->host_fd);
+	free(f->path);
+	free(f);
+}
+
+void file_put(struct file *f)
+{
+	struct address_space *mapping;
+
+	if (!f || --f->f_count > 0)
+		return;
+	mapping = f->f_mapping;
+	if (!mapping) {
+		file_free(f);
+		return;
+	}
+	if (mapping->host_file != f) {
+		struct file *host = mapping->host_file;
+
+		file_free(f);
+		file_put(host);
+		return;
+	}
+	filemap_write_and_wait(mapping);
+	address_space_destroy(mapping);
+	file_free(f);
+}

@@ -1,0 +1,277 @@
+/* madvise(2) and mincore(2): advice applied VMA by VMA over a range, with
+ * Linux's errno order, and residency reports from the page tables and the
+ * page cache. After Linux's mm/madvise.c and mm/mincore.c. */
+#include <errno.h>
+
+#include "mm.h"
+#include "filemap.h"
+
+/* The advice values Linux 6.1 (with KSM and THP) accepts; MADV_HWPOISON
+ * and MADV_SOFT_OFFLINE need CONFIG_MEMORY_FAILURE and are not offered. */
+static bool madvise_behavior_valid(int behavior)
+{
+	switch (behavior) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL:
+	case MADV_WILLNEED: case MADV_DONTNEED: case MADV_DONTNEED_LOCKED:
+	case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK: case MADV_DOFORK:
+	case MADV_COLD: case MADV_PAGEOUT:
+	case MADV_POPULATE_READ: case MADV_POPULATE_WRITE:
+	case MADV_MERGEABLE: case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_COLLAPSE:
+	case MADV_DONTDUMP: case MADV_DODUMP:
+	case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Memory reclaim may touch: not mlocked, not raw PFNs. */
+static bool can_madv_lru_vma(const struct vm_area_struct *vma)
+{
+	return !(vma->vm_flags & (VM_LOCKED | VM_PFNMAP));
+}
+
+static uint64_t linear_page_index(const struct vm_area_struct *vma, uint64_t addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/* Split or merge so [start, end) carries new_flags. Linux reports a failed
+ * split as EAGAIN: kernel resources are only temporarily short. */
+static int madvise_update_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+			      unsigned long new_flags)
+{
+	if (new_flags == vma->vm_flags)
+		return 0;
+	return vma_modify_flags(vma, start, end, new_flags) ? 0 : -EAGAIN;
+}
+
+/* File pages are read into the cache without being mapped; anonymous
+ * memory has nothing to read until swap exists. */
+static int madvise_willneed(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct address_space *mapping;
+
+	if (!vma->vm_file)
+		return 0;
+	mapping = file_mapping(vma->vm_mm->node, vma->vm_file);
+	if (!mapping)
+		return 0;
+	/* Read-ahead is a hint: it stops quietly at EOF or when memory is
+	 * short. */
+	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
+		bool major;
+		int err;
+		struct page *page = filemap_get_page(mapping, linear_page_index(vma, addr),
+						     &major, &err);
+
+		if (!page)
+			break;
+		put_page(vma->vm_mm->node, page);
+	}
+	return 0;
+}
+
+static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+		       int behavior)
+{
+	unsigned long new_flags = vma->vm_flags;
+
+	switch (behavior) {
+	case MADV_DONTNEED:
+		if (!can_madv_lru_vma(vma))
+			return -EINVAL;
+		zap_page_range(vma, start, end);
+		return 0;
+	case MADV_DONTNEED_LOCKED:
+		if (vma->vm_flags & VM_PFNMAP)
+			return -EINVAL;
+		zap_page_range(vma, start, end);
+		return 0;
+	case MADV_FREE:
+		if (!can_madv_lru_vma(vma))
+			return -EINVAL;
+		if (vma->vm_file || (vma->vm_flags & VM_SHARED))
+			return -EINVAL;
+		/* Lazy free keeps the pages until reclaim wants them, and a
+		 * write before then cancels it. Without reclaim the only
+		 * correct choice is to free now: reads then see zeroes, which
+		 * MADV_FREE allows. */
+		zap_page_range(vma, start, end);
+		return 0;
+	case MADV_REMOVE:
+		if (vma->vm_flags & VM_LOCKED)
+			return -EINVAL;
+		if (!vma->vm_file && !(vma->vm_flags & VM_SHARED))
+			return -EINVAL;
+		if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) != (VM_SHARED | VM_WRITE))
+			return -EACCES;
+		/* Shared anonymous memory lives only in its PTEs, so dropping
+		 * them frees it; punching holes in host files is not offered. */
+		if (vma->vm_file)
+			return -EOPNOTSUPP;
+		zap_page_range(vma, start, end);
+		return 0;
+	case MADV_WILLNEED:
+		return madvise_willneed(vma, start, end);
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+		/* Hints to reclaim, which does not exist yet. */
+		return can_madv_lru_vma(vma) ? 0 : -EINVAL;
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+		return (int)faultin_vma_page_range(vma, start, end,
+						   behavior == MADV_POPULATE_WRITE);
+	case MADV_COLLAPSE:
+		/* No VMA is THP-eligible before THP exists. */
+		return -EINVAL;
+	case MADV_MERGEABLE:
+	case MADV_UNMERGEABLE:
+		/* No KSM: nothing to merge, and no flag to show. */
+		return 0;
+	case MADV_NORMAL:
+		new_flags &= ~(VM_SEQ_READ | VM_RAND_READ);
+		break;
+	case MADV_SEQUENTIAL:
+		new_flags = (new_flags & ~VM_RAND_READ) | VM_SEQ_READ;
+		break;
+	case MADV_RANDOM:
+		new_flags = (new_flags & ~VM_SEQ_READ) | VM_RAND_READ;
+		break;
+	case MADV_DONTFORK:
+		new_flags |= VM_DONTCOPY;
+		break;
+	case MADV_DOFORK:
+		new_flags &= ~VM_DONTCOPY;
+		break;
+	case MADV_WIPEONFORK:
+		if (vma->vm_file || (vma->vm_flags & VM_SHARED))
+			return -EINVAL;
+		new_flags |= VM_WIPEONFORK;
+		break;
+	case MADV_KEEPONFORK:
+		new_flags &= ~VM_WIPEONFORK;
+		break;
+	case MADV_DONTDUMP:
+		new_flags |= VM_DONTDUMP;
+		break;
+	case MADV_DODUMP:
+		if (new_flags & VM_SPECIAL)
+			return -EINVAL;
+		new_flags &= ~VM_DONTDUMP;
+		break;
+	case MADV_HUGEPAGE:
+		new_flags = (new_flags & ~VM_NOHUGEPAGE) | VM_HUGEPAGE;
+		break;
+	case MADV_NOHUGEPAGE:
+		new_flags = (new_flags & ~VM_HUGEPAGE) | VM_NOHUGEPAGE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	return madvise_update_vma(vma, start, end, new_flags);
+}
+
+/*
+ * Linux's do_madvise and madvise_walk_vmas: the advice is applied to each
+ * mapped part of [start, start + len); a hole makes the result ENOMEM, but
+ * only after the parts around it were advised (a hole at the end stops the
+ * walk there).
+ */
+int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len_in, int behavior)
+{
+	struct vm_area_struct *vma;
+	uint64_t len, end;
+	int unmapped_error = 0;
+
+	if (!madvise_behavior_valid(behavior))
+		return -EINVAL;
+	if (!PAGE_ALIGNED(start))
+		return -EINVAL;
+	len = PAGE_ALIGN(len_in);
+	if (len_in && !len)
+		return -EINVAL;
+	end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+
+	vma = find_vma(mm, start);
+	for (;;) {
+		uint64_t tmp;
+		int error;
+
+		if (!vma)
+			return -ENOMEM;
+		if (start < vma->vm_start) {
+			unmapped_error = -ENOMEM;
+			start = vma->vm_start;
+			if (start >= end)
+				break;
+		}
+		tmp = vma->vm_end < end ? vma->vm_end : end;
+		/* vma may be split, merged or freed by the call: only
+		 * addresses carry over. */
+		error = madvise_vma(vma, start, tmp, behavior);
+		if (error)
+			return error;
+		start = tmp;
+		if (start >= end)
+			break;
+		vma = find_vma(mm, start);
+	}
+	return unmapped_error;
+}
+
+/* ---- mincore ---- */
+
+static uint8_t mincore_page(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct address_space *mapping;
+	pte_t *pte = pte_offset(mm, addr);
+
+	if (pte && pte_present(*pte))
+		return 1;
+	if (!pte) {
+		pmd_t *pmd = mm_find_pmd(mm, addr);
+
+		if (pmd && (pmd->pmd & _PAGE_PRESENT) && (pmd->pmd & _PAGE_PSE))
+			return 1;
+	}
+	/* Swap entries count as not resident: there is no swap cache. */
+	if (pte && !pte_none(*pte))
+		return 0;
+	/* An unmapped page of a file is resident if the cache holds it. */
+	if (!vma->vm_file)
+		return 0;
+	mapping = file_mapping(mm->node, vma->vm_file);
+	return mapping && filemap_lookup(mapping, linear_page_index(vma, addr)) ? 1 : 0;
+}
+
+int do_mincore(struct mm_struct *mm, uint64_t start, uint64_t len, uint8_t *vec)
+{
+	uint64_t pages;
+
+	if (start & ~PAGE_MASK)
+		return -EINVAL;
+	/* Linux's access_ok on the range: outside user space is ENOMEM. */
+	if (len > TASK_SIZE || start > TASK_SIZE - len)
+		return -ENOMEM;
+	pages = (len >> PAGE_SHIFT) + ((len & ~PAGE_MASK) != 0);
+	while (pages) {
+		struct vm_area_struct *vma = vma_lookup(mm, start);
+		uint64_t end;
+
+		if (!vma)
+			return -ENOMEM;
+		end = vma->vm_end;
+		if (end - start > pages << PAGE_SHIFT)
+			end = start + (pages << PAGE_SHIFT);
+		for (; start < end; start += PAGE_SIZE, pages--)
+			*vec++ = mincore_page(vma, start);
+	}
+	return 0;
+}

@@ -1,0 +1,606 @@
+/* Page faults and unmapping: handle_mm_fault (demand zero, file faults,
+ * copy-on-write, stack growth), zap_page_range with mmu_gather-style TLB
+ * batching, and mm_populate. After Linux's mm/memory.c. */
+/*
+ * Invariants kept for every PTE this file installs or removes:
+ * - a present PTE holds one reference on its frame (get/put_page) and one
+ *   mapcount, except the shared zero page, which is neither counted nor
+ *   referenced, as Linux's pte_special zero-page mappings;
+ * - NR_ANON_MAPPED / NR_FILE_MAPPED count frames mapped at least once
+ *   (_mapcount going -1 -> 0 and back), the mm's rss_stat counts PTEs;
+ * - a PTE is writable (RW) only in a writable VMA, and for a private VMA
+ *   only when the frame is an anon page this mm alone maps; shared file
+ *   pages become writable through a write fault, which marks them dirty.
+ * TLB: raising permissions needs no flush (the access that faulted refills
+ * its entry); lowering them or changing the frame behind a translation the
+ * TLB may hold does, before the old frame can be reused.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "mm.h"
+#include "filemap.h"
+
+static uint64_t linear_page_index(const struct vm_area_struct *vma, uint64_t addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+static void tlb_flush(struct pglist_data *node)
+{
+	if (node->ops && node->ops->flush_tlb)
+		node->ops->flush_tlb(node->host);
+}
+
+/* ---- RSS and reverse-map accounting ---- */
+
+/* Which rss counter a mapped frame belongs to (Linux's mm_counter). */
+static int mm_counter(const struct page *page)
+{
+	if (PageFlag(page, PG_anon))
+		return MM_ANONPAGES;
+	if (PageFlag(page, PG_swapbacked))
+		return MM_SHMEMPAGES;
+	return MM_FILEPAGES;
+}
+
+static void add_mm_counter(struct mm_struct *mm, int member, long value)
+{
+	long rss;
+
+	mm->rss_stat[member] += value;
+	if (value <= 0)
+		return;
+	rss = mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES] +
+	      mm->rss_stat[MM_SHMEMPAGES];
+	if (rss > mm->hiwater_rss)
+		mm->hiwater_rss = rss;
+}
+
+/* A page of the page cache (not anon, not shmem) as set_page_dirty sees it. */
+static bool page_is_file_cache(const struct page *page)
+{
+	return !PageFlag(page, PG_anon) && !PageFlag(page, PG_swapbacked) && page->mapping;
+}
+
+static void set_page_dirty(struct pglist_data *node, struct page *page)
+{
+	if (PageFlag(page, PG_dirty))
+		return;
+	SetPageFlag(page, PG_dirty);
+	if (page_is_file_cache(page))
+		mod_node_page_state(node, NR_FILE_DIRTY, 1);
+}
+
+/* A fresh anon page mapped once: Linux's page_add_new_anon_rmap. The owner
+ * is the VMA's anon_vma once rmap exists, the mm until then. */
+static void page_add_new_anon_rmap(struct vm_area_struct *vma, struct page *page,
+				   uint64_t addr)
+{
+	SetPageFlag(page, PG_anon);
+	SetPageFlag(page, PG_swapbacked);
+	page->mapping = vma->anon_vma ? vma->anon_vma : (void *)vma->vm_mm;
+	page->index = linear_page_index(vma, addr);
+	page->_mapcount = 0;
+	mod_node_page_state(vma->vm_mm->node, NR_ANON_MAPPED, 1);
+	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
+}
+
+/*
+ * Shared anonymous memory is shmem on Linux: counted as Shmem (and so as
+ * file pages), RssShmem in the mm. Until a shmem object exists the page
+ * has no mapping; it lives exactly as long as some PTE maps it, so the
+ * shmem counters drop with its last mapping.
+ */
+static void page_add_new_shmem_rmap(struct vm_area_struct *vma, struct page *page,
+				    uint64_t addr)
+{
+	struct pglist_data *node = vma->vm_mm->node;
+
+	SetPageFlag(page, PG_swapbacked);
+	page->mapping = NULL;
+	page->index = linear_page_index(vma, addr);
+	page->_mapcount = 0;
+	mod_node_page_state(node, NR_SHMEM, 1);
+	mod_node_page_state(node, NR_FILE_PAGES, 1);
+	mod_node_page_state(node, NR_FILE_MAPPED, 1);
+	add_mm_counter(vma->vm_mm, MM_SHMEMPAGES, 1);
+}
+
+static void page_add_file_rmap(struct mm_struct *mm, struct page *page)
+{
+	if (++page->_mapcount == 0)
+		mod_node_page_state(mm->node, NR_FILE_MAPPED, 1);
+	add_mm_counter(mm, MM_FILEPAGES, 1);
+}
+
+/* Drops one mapping of page from mm (the PTE's reference is the caller's). */
+static void page_remove_rmap(struct mm_struct *mm, struct page *page)
+{
+	struct pglist_data *node = mm->node;
+
+	add_mm_counter(mm, mm_counter(page), -1);
+	if (--page->_mapcount != -1)
+		return;
+	if (PageFlag(page, PG_anon)) {
+		mod_node_page_state(node, NR_ANON_MAPPED, -1);
+		return;
+	}
+	mod_node_page_state(node, NR_FILE_MAPPED, -1);
+	if (PageFlag(page, PG_swapbacked) && !page->mapping) {
+		mod_node_page_state(node, NR_SHMEM, -1);
+		mod_node_page_state(node, NR_FILE_PAGES, -1);
+	}
+}
+
+/* ---- building PTEs ---- */
+
+static pteval_t vma_pte_prot(const struct vm_area_struct *vma, bool writable)
+{
+	pteval_t prot = vm_get_page_prot(vma->vm_flags);
+
+	if (writable)
+		prot |= _PAGE_RW | _PAGE_DIRTY;
+	return prot;
+}
+
+static void set_pte(pte_t *pte, struct pglist_data *node, struct page *page, pteval_t prot)
+{
+	*pte = pfn_pte(page_to_pfn(node, page), prot);
+}
+
+/* ---- the fault handlers ---- */
+
+static vm_fault_t do_anonymous_page(struct vm_area_struct *vma, uint64_t addr,
+				    pte_t *pte, unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct pglist_data *node = mm->node;
+	bool write = flags & FAULT_FLAG_WRITE;
+	bool shared = vma->vm_flags & VM_SHARED;
+	struct page *page;
+
+	/* A read of private memory maps the zero page; the first write
+	 * replaces it (do_wp_page). Shared memory needs its own page at once,
+	 * since every mapper must see the same frame. */
+	if (!write && !shared) {
+		*pte = pfn_pte(node->zero_pfn, vma_pte_prot(vma, false));
+		return 0;
+	}
+	page = alloc_page(node, __GFP_ZERO);
+	if (!page)
+		return VM_FAULT_OOM;
+	if (shared) {
+		page_add_new_shmem_rmap(vma, page, addr);
+		set_pte(pte, node, page, vma_pte_prot(vma, vma->vm_flags & VM_WRITE));
+	} else {
+		page_add_new_anon_rmap(vma, page, addr);
+		set_pte(pte, node, page, vma_pte_prot(vma, true));
+	}
+	return 0;
+}
+
+static struct address_space *vma_mapping(struct vm_area_struct *vma)
+{
+	struct file *file = vma->vm_file;
+
+	if (file->f_mapping)
+		return file->f_mapping;
+	return file_mapping(vma->vm_mm->node, file);
+}
+
+/*
+ * A fault on a file VMA with no PTE: do_read_fault maps the cache page
+ * read-only (shared writable mappings too, so the first store comes through
+ * do_wp_page and dirties the page); do_cow_fault gives a private writer its
+ * own copy; do_shared_fault maps the cache page writable and dirty.
+ */
+static vm_fault_t do_fault(struct vm_area_struct *vma, uint64_t addr, pte_t *pte,
+			   unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct pglist_data *node = mm->node;
+	struct address_space *mapping = vma_mapping(vma);
+	struct page *page, *copy;
+	bool major = false;
+	vm_fault_t ret;
+	int err = 0;
+
+	if (!mapping)
+		return VM_FAULT_OOM;
+	page = filemap_get_page(mapping, linear_page_index(vma, addr), &major, &err);
+	if (!page)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	ret = major ? VM_FAULT_MAJOR : 0;
+
+	if (!(flags & FAULT_FLAG_WRITE)) {                      /* do_read_fault */
+		page_add_file_rmap(mm, page);
+		set_pte(pte, node, page, vma_pte_prot(vma, false));
+		return ret;
+	}
+	if (!(vma->vm_flags & VM_SHARED)) {                     /* do_cow_fault */
+		copy = alloc_page(node, 0);
+		if (!copy) {
+			put_page(node, page);
+			return VM_FAULT_OOM;
+		}
+		copy_highpage(node, copy, page);
+		put_page(node, page);
+		page_add_new_anon_rmap(vma, copy, addr);
+		set_pte(pte, node, copy, vma_pte_prot(vma, true));
+		count_vm_event(node, COW_FAULT);
+		return ret;
+	}
+	page_add_file_rmap(mm, page);                           /* do_shared_fault */
+	set_page_dirty(node, page);
+	set_pte(pte, node, page, vma_pte_prot(vma, true));
+	return ret;
+}
+
+/*
+ * A write to a present, read-only PTE in a writable VMA. Shared mappings
+ * reuse the frame (dirtying a cache page); a private anon page that only
+ * this PTE maps and references is reused too; anything else — the zero
+ * page, a file page, an anon page shared after fork — is copied.
+ */
+static vm_fault_t do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *pte,
+			     unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct pglist_data *node = mm->node;
+	pte_t entry = *pte;
+	pfn_t pfn = pte_pfn(entry);
+	bool zero = pfn == node->zero_pfn;
+	struct page *old = pfn_to_page(node, pfn), *page;
+
+	if (!zero && (vma->vm_flags & VM_SHARED)) {
+		if (page_is_file_cache(old))
+			set_page_dirty(node, old);
+		pte->pte = entry.pte | _PAGE_RW | _PAGE_DIRTY;
+		return 0;
+	}
+	if (!zero && PageFlag(old, PG_anon) && page_mapcount(old) == 1 &&
+	    page_count(old) == 1) {
+		pte->pte = entry.pte | _PAGE_RW | _PAGE_DIRTY;
+		return 0;
+	}
+
+	page = alloc_page(node, zero ? __GFP_ZERO : 0);
+	if (!page)
+		return VM_FAULT_OOM;
+	if (!zero)
+		copy_highpage(node, page, old);
+	page_add_new_anon_rmap(vma, page, addr);
+	set_pte(pte, node, page, vma_pte_prot(vma, true));
+	/* The TLB may still map addr to the old frame. A guest access refills
+	 * that very entry when the fault returns; a fault taken for the kernel
+	 * (uaccess, populate, a remote mm) does not, so flush before the old
+	 * frame can go. */
+	if (!(flags & FAULT_FLAG_USER))
+		tlb_flush(node);
+	if (!zero) {
+		page_remove_rmap(mm, old);
+		put_page(node, old);
+		count_vm_event(node, COW_FAULT);
+	}
+	return 0;
+}
+
+/* Linux's expand_downwards, without RLIMIT_STACK (tasks carry no rlimits
+ * yet): the stack VMA grows to addr unless that would come closer than the
+ * guard gap to an accessible mapping below. */
+static int expand_stack(struct vm_area_struct *vma, uint64_t addr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct vm_area_struct *prev = NULL;
+	unsigned long flags = vma->vm_flags;
+	uint64_t grow;
+
+	addr &= PAGE_MASK;
+	if (addr < MMAP_MIN_ADDR)
+		return -EPERM;
+	if (vma->vm_list.prev != &mm->mmap_list)
+		prev = list_entry(vma->vm_list.prev, struct vm_area_struct, vm_list);
+	if (prev && !(prev->vm_flags & VM_GROWSDOWN) && (prev->vm_flags & VM_ACCESS_FLAGS) &&
+	    addr - prev->vm_end < STACK_GUARD_GAP)
+		return -ENOMEM;
+	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
+	if (vma->vm_pgoff < grow)
+		return -ENOMEM;
+
+	/* vm_start is the rbtree key, but no other VMA lies between prev and
+	 * vma, so the tree order holds without re-linking. */
+	vma->vm_start = addr;
+	vma->vm_pgoff -= grow;
+	if (flags & VM_LOCKED)
+		mm->locked_vm += grow;
+	vm_stat_account(mm, flags, (long)grow);
+	return 0;
+}
+
+/* Linux's access_error: x86 cannot map write-only or exec-only pages, so
+ * any access right lets a read through. */
+static bool access_error(const struct vm_area_struct *vma, unsigned int flags)
+{
+	if (flags & FAULT_FLAG_WRITE)
+		return !(vma->vm_flags & VM_WRITE);
+	if (flags & FAULT_FLAG_INSTRUCTION)
+		return !(vma->vm_flags & VM_EXEC);
+	return !(vma->vm_flags & VM_ACCESS_FLAGS);
+}
+
+static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr,
+				    unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t *pmd = mm_find_pmd(mm, addr);
+	pte_t *pte;
+	pte_t entry;
+
+	/* Nothing builds 2 MiB leaves before THP; a fault on one cannot be
+	 * resolved here yet. */
+	if (pmd && (pmd->pmd & _PAGE_PRESENT) && (pmd->pmd & _PAGE_PSE))
+		return VM_FAULT_SIGBUS;
+	pte = pte_alloc(mm, addr);
+	if (!pte)
+		return VM_FAULT_OOM;
+	entry = *pte;
+
+	if (pte_none(entry)) {
+		if (!vma->vm_file)
+			return do_anonymous_page(vma, addr, pte, flags);
+		return do_fault(vma, addr, pte, flags);
+	}
+	/* Swap entries are the only non-present PTEs, and there is no swap
+	 * yet: do_swap_page comes with it. */
+	if (!pte_present(entry))
+		return VM_FAULT_SIGBUS;
+	if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry))
+		return do_wp_page(vma, addr, pte, flags);
+	/* Present and allowing the access: another path resolved it, or the
+	 * PTE lacks only a right the VMA grants (exec after mprotect). */
+	if ((flags & FAULT_FLAG_INSTRUCTION) && (entry.pte & _PAGE_NX))
+		pte->pte &= ~_PAGE_NX;
+	return 0;
+}
+
+vm_fault_t handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int flags,
+			   int *si_code)
+{
+	struct vm_area_struct *vma;
+	int code = FAULT_SEGV_MAPERR;
+	vm_fault_t ret;
+
+	if (addr >= TASK_SIZE)
+		goto bad_area;
+	vma = find_vma(mm, addr);
+	if (!vma)
+		goto bad_area;
+	if (vma->vm_start > addr &&
+	    (!(vma->vm_flags & VM_GROWSDOWN) || expand_stack(vma, addr)))
+		goto bad_area;
+	if (access_error(vma, flags)) {
+		code = FAULT_SEGV_ACCERR;
+		goto bad_area;
+	}
+
+	count_vm_event(mm->node, PGFAULT);
+	ret = __handle_mm_fault(vma, addr & PAGE_MASK, flags);
+	/* Linux's mm_account_fault: failed faults are not counted per task. */
+	if (!(ret & VM_FAULT_ERROR)) {
+		if (ret & VM_FAULT_MAJOR) {
+			mm->maj_flt++;
+			count_vm_event(mm->node, PGMAJFAULT);
+		} else {
+			mm->min_flt++;
+		}
+	}
+	return ret;
+
+bad_area:
+	if (si_code)
+		*si_code = code;
+	return VM_FAULT_SIGSEGV;
+}
+
+/* ---- unmapping: an mmu_gather ---- */
+
+/* Frames unmapped under a stale TLB wait here until one flush covers them
+ * all. The batch lives on the stack and grows on the host heap; if it
+ * cannot grow it flushes early, which costs a flush, never correctness. */
+struct mmu_gather {
+	struct pglist_data *node;
+	bool need_flush;
+	size_t nr, max;
+	struct page **pages;
+	struct page *local[64];
+};
+
+static void tlb_gather_mmu(struct mmu_gather *tlb, struct pglist_data *node)
+{
+	tlb->node = node;
+	tlb->need_flush = false;
+	tlb->nr = 0;
+	tlb->max = sizeof(tlb->local) / sizeof(tlb->local[0]);
+	tlb->pages = tlb->local;
+}
+
+static void tlb_flush_mmu(struct mmu_gather *tlb)
+{
+	if (tlb->need_flush)
+		tlb_flush(tlb->node);
+	tlb->need_flush = false;
+	for (size_t i = 0; i < tlb->nr; i++)
+		put_page(tlb->node, tlb->pages[i]);
+	tlb->nr = 0;
+}
+
+static void tlb_remove_page(struct mmu_gather *tlb, struct page *page)
+{
+	if (tlb->nr == tlb->max) {
+		size_t max = tlb->max * 2;
+		struct page **pages;
+
+		if (tlb->pages == tlb->local) {
+			pages = malloc(max * sizeof(*pages));
+			if (pages)
+				for (size_t i = 0; i < tlb->nr; i++)
+					pages[i] = tlb->local[i];
+		} else {
+			pages = realloc(tlb->pages, max * sizeof(*pages));
+		}
+		if (pages) {
+			tlb->pages = pages;
+			tlb->max = max;
+		} else {
+			tlb_flush_mmu(tlb);
+		}
+	}
+	tlb->pages[tlb->nr++] = page;
+}
+
+static void tlb_finish_mmu(struct mmu_gather *tlb)
+{
+	tlb_flush_mmu(tlb);
+	if (tlb->pages != tlb->local)
+		free(tlb->pages);
+}
+
+struct zap_details {
+	struct mm_struct *mm;
+	struct mmu_gather tlb;
+};
+
+static int zap_pte_range(pte_t *pte, uint64_t addr, uint64_t end, void *arg)
+{
+	struct zap_details *z = arg;
+	struct pglist_data *node = z->mm->node;
+
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t entry = *pte;
+		struct page *page;
+
+		if (pte_none(entry))
+			continue;
+		pte->pte = 0;
+		/* Non-present entries are swap entries, which own no frame
+		 * until swap exists. */
+		if (!pte_present(entry))
+			continue;
+		z->tlb.need_flush = true;
+		if (pte_pfn(entry) == node->zero_pfn)
+			continue;
+		page = pfn_to_page(node, pte_pfn(entry));
+		/* Hardware may have dirtied a writable file page without a
+		 * fault; the dirt must reach the page before the PTE goes. */
+		if (pte_dirty(entry) && page_is_file_cache(page))
+			set_page_dirty(node, page);
+		page_remove_rmap(z->mm, page);
+		tlb_remove_page(&z->tlb, page);
+	}
+	return 0;
+}
+
+void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct zap_details z = { .mm = vma->vm_mm };
+
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	if (start >= end)
+		return;
+	tlb_gather_mmu(&z.tlb, z.mm->node);
+	walk_pte_range(z.mm, start, end, zap_pte_range, &z);
+	tlb_finish_mmu(&z.tlb);
+}
+
+/* ---- populating ---- */
+
+/* Fault one page in as get_user_pages does, unless its PTE already
+ * allows the access. */
+static int faultin_page(struct mm_struct *mm, uint64_t addr, unsigned int flags)
+{
+	pte_t *pte = pte_offset(mm, addr);
+	vm_fault_t ret;
+
+	if (pte && pte_present(*pte) && (!(flags & FAULT_FLAG_WRITE) || pte_write(*pte)))
+		return 0;
+	ret = handle_mm_fault(mm, addr, flags, NULL);
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (ret & VM_FAULT_ERROR)
+		return -EFAULT;
+	return 0;
+}
+
+long faultin_vma_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+			    bool write)
+{
+	unsigned long vm_flags = vma->vm_flags;
+
+	/* check_vma_flags, reported as EINVAL as madvise(MADV_POPULATE_*)
+	 * does for incompatible mappings. */
+	if (vm_flags & VM_PFNMAP)
+		return -EINVAL;
+	if (write ? !(vm_flags & VM_WRITE) : !(vm_flags & VM_READ))
+		return -EINVAL;
+	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
+		int err = faultin_page(vma->vm_mm, addr, write ? FAULT_FLAG_WRITE : 0);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Linux's populate_vma_page_range: private writable memory is faulted for
+ * write, to break COW now; shared memory only for read, so that it is not
+ * dirtied for nothing. */
+static int populate_vma_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	unsigned int flags = 0;
+
+	if (vma->vm_flags & VM_LOCKONFAULT)
+		return 0;
+	if (!(vma->vm_flags & VM_ACCESS_FLAGS))
+		return -EFAULT;
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+		flags |= FAULT_FLAG_WRITE;
+	for (uint64_t addr = start; addr < end; addr += PAGE_SIZE) {
+		int err = faultin_page(vma->vm_mm, addr, flags);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Linux's __mm_populate: holes are skipped; the first error is returned
+ * (MAP_POPULATE ignores it, mlock reports it). */
+int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
+{
+	uint64_t end, nstart, nend;
+
+	start &= PAGE_MASK;
+	end = start + PAGE_ALIGN(len);
+	if (end < start)
+		return -ENOMEM;
+	for (nstart = start; nstart < end; nstart = nend) {
+		struct vm_area_struct *vma = find_vma(mm, nstart);
+		int err;
+
+		if (!vma || vma->vm_start >= end)
+			break;
+		nend = vma->vm_end < end ? vma->vm_end : end;
+		if (vma->vm_flags & VM_PFNMAP)
+			continue;
+		if (nstart < vma->vm_start)
+			nstart = vma->vm_start;
+		err = populate_vma_page_range(vma, nstart, nend);
+		if (err)
+			return err;
+	}
+	return 0;
+}

@@ -1,0 +1,34 @@
+# Guest sample programs checked against native runs. Each
+# tests/guest/sample-*.test calls tests/guest/compare.sh, which builds
+# samples/NAME.c statically (glibc and musl, static and static-pie) into
+# tests/guest/bin/ and compares the program's stdout and exit status under
+# vmemu with a native run. Included from the top-level Makefile.am.
+
+GUEST_SAMPLE_TESTS = \
+	tests/guest/sample-hello.test \
+	tests/guest/sample-exit_status.test \
+	tests/guest/sample-mm_ops.test \
+	tests/guest/sample-segv_handler.test
+
+TESTS += $(GUEST_SAMPLE_TESTS)
+TEST_EXTENSIONS += .test
+# The scripts need not be executable. TEST_LOG_DRIVER stays automake's
+# default test-driver, which reads exit 77 as SKIP and 99 as ERROR.
+TEST_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT += VMEMU=$(abs_top_builddir)/vmemu; export VMEMU;
+AM_TESTS_ENVIRONMENT += top_srcdir=$(abs_top_srcdir); top_builddir=$(abs_top_builddir); export top_srcdir top_builddir;
+
+EXTRA_DIST += \
+	$(GUEST_SAMPLE_TESTS) \
+	tests/guest/compare.sh \
+	samples/hello.c \
+	samples/exit_status.c \
+	samples/mm_ops.c \
+	samples/segv_handler.c
+
+# compare.sh builds the samples in tests/guest/bin/. A rule without a
+# recipe, so that Makefile.am may still give clean-local one of its own.
+clean-local: clean-guest-samples
+clean-guest-samples:
+	-rm -rf tests/guest/bin
+.PHONY: clean-guest-samples
