@@ -144,6 +144,39 @@ void vmemu_machine_destroy(vmemu_machine *m)
 	free(m);
 }
 
+/* The first process inherits vmemu's standard descriptors (duplicated, so
+ * the guest closing them never closes the host's). */
+static int install_stdio(machine_t *m, struct task_struct *t)
+{
+	const int host[3] = { m->cfg.guest_stdin, m->cfg.guest_stdout, m->cfg.guest_stderr };
+
+	for (int fd = 0; fd < 3; fd++) {
+		char link[64], path[4096];
+		struct vfile *f;
+		ssize_t n;
+		int dupfd, fl;
+
+		if (host[fd] < 0 || (fl = fcntl(host[fd], F_GETFL)) < 0)
+			continue;
+		dupfd = fcntl(host[fd], F_DUPFD_CLOEXEC, 3);
+		if (dupfd < 0)
+			return VMEMU_ERR_NOMEM;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", host[fd]);
+		n = readlink(link, path, sizeof(path) - 1);
+		path[n > 0 ? n : 0] = 0;
+		f = vfile_new(VFILE_HOST, dupfd, fl, path);
+		if (!f) {
+			close(dupfd);
+			return VMEMU_ERR_NOMEM;
+		}
+		if (fd_install(t->files, fd, f, false) != fd) {
+			vfile_put(f);
+			return VMEMU_ERR_NOMEM;
+		}
+	}
+	return 0;
+}
+
 static int exec_to_vmemu_error(enum exec_error e)
 {
 	switch (e) {
@@ -168,6 +201,11 @@ int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
 	t = task_create(m);
 	if (!t)
 		return VMEMU_ERR_NOMEM;
+	if (install_stdio(m, t)) {
+		m->tasks = t->next;
+		task_free(m, t);
+		return VMEMU_ERR_NOMEM;
+	}
 	/* The guest starts where vmemu was started, when that is below the root. */
 	{
 		char *cwd = getcwd(NULL, 0);

@@ -1,7 +1,6 @@
 /* Guest paths onto host files below the machine's root: joining relative
  * guest paths with the cwd or a directory fd, resolving them with openat2
  * inside the root, and answering for the paths the guest kernel owns. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -10,7 +10,8 @@
  *                               keeps guest-physical 0 from ever being a
  *                               valid frame, which catches zeroed PTEs
  *   ...                         free
- *   top - memmap_frames - 1     the zero page
+ *   top - memmap_frames - 1     the zero page (Linux's empty_zero_page is in
+ *                               its image, which memblock also reserves)
  *   top - memmap_frames .. top  Linux's mem_map: ceil(N * 64 / 4096) frames
  *
  * memblock allocates top-down on x86-64, so Linux's mem_map (and with it our

@@ -358,8 +358,10 @@ static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr,
 	if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry))
 		return do_wp_page(vma, addr, pte, flags);
 	/* Present and allowing the access: another path resolved it, or the
-	 * PTE lacks only a right the VMA grants (exec after mprotect). */
-	if ((flags & FAULT_FLAG_INSTRUCTION) && (entry.pte & _PAGE_NX))
+	 * PTE lacks only a right the VMA grants (the user bit mprotect takes
+	 * away for PROT_NONE, exec); raising those needs no flush. */
+	pte->pte |= _PAGE_USER;
+	if (flags & FAULT_FLAG_INSTRUCTION)
 		pte->pte &= ~_PAGE_NX;
 	return 0;
 }

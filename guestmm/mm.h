@@ -36,8 +36,10 @@ typedef int (*pte_range_fn)(pte_t *pte, uint64_t addr, uint64_t end, void *arg);
 int walk_pte_range(struct mm_struct *mm, uint64_t start, uint64_t end,
 		   pte_range_fn fn, void *arg);
 /* PTE protection bits for a VMA's flags: present, user, NX unless VM_EXEC;
- * 0 for PROT_NONE. Never RW: write access is granted page by page by the
- * fault path (COW for private pages, dirty tracking for shared ones). */
+ * 0 for PROT_NONE (faults never build PTEs there; mprotect.c keeps existing
+ * ones present without the user bit). Never RW: write access is granted
+ * page by page by the fault path (COW for private pages, dirty tracking
+ * for shared file pages). */
 pteval_t vm_get_page_prot(unsigned long vm_flags);
 
 /* What an access is (the MMU hook's view; matches Linux's fault flags). */
@@ -296,7 +298,9 @@ int64_t mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr,
 /* Flags that forbid merging, as Linux's VM_SPECIAL (no VM_IO/VM_MIXEDMAP). */
 #define VM_SPECIAL (VM_PFNMAP | VM_DONTEXPAND)
 #define VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT)
+#ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT 0x01
+#endif
 
 static inline unsigned long vma_pages(const struct vm_area_struct *vma)
 {

@@ -14,9 +14,13 @@ static bool access_ok(uint64_t addr, size_t len)
 
 /*
  * The host address of the guest page holding addr, for a kernel read or
- * write. The translation ignores the user bit (the kernel may touch user
- * pages) but honours RW (Linux runs with CR0.WP), and the fault path checks
- * the VMA, so a kernel write into a read-only mapping fails as in Linux.
+ * write. RW is honoured (Linux runs with CR0.WP) and a miss goes through the
+ * fault path, which checks the VMA, so a kernel write into a read-only
+ * mapping fails as in Linux. The walk asks for the user bit although this is
+ * the kernel: every user page has it except PROT_NONE ones (mprotect.c keeps
+ * those present without it, where Linux makes them not present), and those
+ * must fault here too. The fault itself is the kernel's (no
+ * FAULT_FLAG_USER): no guest access will refill the TLB after it.
  */
 static uint8_t *user_page(struct mm_struct *mm, uint64_t addr, bool write)
 {
@@ -25,10 +29,10 @@ static uint8_t *user_page(struct mm_struct *mm, uint64_t addr, bool write)
 	unsigned int prot;
 	uint64_t paddr;
 
-	if (!mmu_translate(mm, addr, flags, &paddr, &prot)) {
+	if (!mmu_translate(mm, addr, flags | FAULT_FLAG_USER, &paddr, &prot)) {
 		if (handle_mm_fault(mm, addr, flags, NULL) & VM_FAULT_ERROR)
 			return NULL;
-		if (!mmu_translate(mm, addr, flags, &paddr, &prot))
+		if (!mmu_translate(mm, addr, flags | FAULT_FLAG_USER, &paddr, &prot))
 			return NULL;
 	}
 	if (write) {

@@ -159,7 +159,7 @@ static int run(const char *what, probe_fn *fn, const char *insn, uintptr_t p, si
 	printf("%s: %s %s si_addr=", what, seen.signo == SIGSEGV ? "SIGSEGV" : "other signal",
 	       codename(seen.code));
 	print_rel(basename, base, seen.addr);
-	printf(" trapno=%lu err=0x%lx", (unsigned long)seen.trapno, (unsigned long)seen.err);
+	printf(" trapno=%ld err=0x%lx", (long)seen.trapno, (unsigned long)seen.err);
 	/* The CR2 slot is only meaningful for page faults (trap 14). */
 	if (seen.trapno == 14)
 		printf(" cr2=%s", seen.cr2 == seen.addr ? "si_addr" : "other");

@@ -90,7 +90,7 @@ bindir=$build_top/tests/guest/bin
 mkdir -p "$bindir" || exit 99
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmemu-compare.XXXXXX") || exit 99
 trap 'rm -rf "$work"' EXIT
-trap 'exit 99' HUP INT TERM
+trap 'exit 99' HUP INT PIPE TERM
 
 # No core files from the guests that die of a signal.
 ulimit -c 0 2>/dev/null
