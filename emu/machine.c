@@ -211,7 +211,8 @@ int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
 		char *cwd = getcwd(NULL, 0);
 		size_t rl = strlen(m->root);
 
-		if (cwd && !strncmp(cwd, m->root, rl) && (cwd[rl] == '/' || !cwd[rl])) {
+		if (cwd && !strncmp(cwd, m->root, rl) &&
+		    (rl == 1 || cwd[rl] == '/' || !cwd[rl])) {
 			const char *rest = rl == 1 ? cwd : cwd + rl;
 
 			free(t->cwd);

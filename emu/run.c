@@ -34,13 +34,39 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 	uc_emu_stop(uc);
 }
 
+static bool canonical(uint64_t addr)
+{
+	return (uint64_t)((int64_t)(addr << 16) >> 16) == addr;
+}
+
+/* Whether the hardware would have found a present user PTE (error code bit
+ * P): a PROT_NONE page is not present to the CPU, as Linux's PROTNONE; the
+ * kernel half is present but supervisor-only. */
+static bool fault_was_protection(struct task_struct *t, uint64_t addr)
+{
+	pte_t *pte;
+
+	if (addr >= TASK_SIZE)
+		return true;
+	pte = pte_offset(t->mm, addr);
+	return pte && pte_present(*pte) && (pte->pte & _PAGE_USER);
+}
+
 static void handle_fault(machine_t *m, struct task_struct *t)
 {
 	uint64_t addr = fault_address(m, t, &m->fault);
 
+	if (!canonical(addr)) {
+		/* A non-canonical address is a #GP, not a page fault. */
+		t->fault_trapno = X86_TRAP_GP;
+		t->fault_error_code = 0;
+		t->fault_cr2 = 0;
+		force_sig_fault(t, SIGSEGV, SI_KERNEL, 0);
+		return;
+	}
 	t->fault_trapno = X86_TRAP_PF;
 	t->fault_error_code = PF_USER |
-		(m->fault.si_code == 2 ? PF_PROT : 0) |
+		(fault_was_protection(t, addr) ? PF_PROT : 0) |
 		((m->fault.flags & FAULT_FLAG_WRITE) ? PF_WRITE : 0) |
 		((m->fault.flags & FAULT_FLAG_INSTRUCTION) ? PF_INSTR : 0);
 	t->fault_cr2 = addr;

@@ -1124,11 +1124,13 @@ static long do_readlinkat(machine_t *m, struct task_struct *t, int dirfd, uint64
 			  uint64_t ubuf, int bufsiz)
 {
 	struct at_target tg;
-	char *buf = NULL;
+	char *buf = NULL, first;
 	long r, n;
 
 	if (bufsiz <= 0)
 		return -EINVAL;
+	if (copy_from_user(t->mm, &first, upath, 1) < 0)
+		return -EFAULT;
 	/* readlinkat always accepts an empty path (the dirfd itself). */
 	r = at_resolve(m, t, dirfd, upath, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, 0, &tg);
 	if (r < 0)
@@ -1151,9 +1153,10 @@ static long do_readlinkat(machine_t *m, struct task_struct *t, int dirfd, uint64
 			n = readlinkat(tg.host_fd, "", buf, len);
 			if (n >= 0)
 				r = copy_to_user(t->mm, ubuf, buf, (size_t)n) < 0 ? -EFAULT : n;
-			else if (errno == ENOENT && fstat(tg.host_fd, &st) == 0)
-				/* The host says ENOENT for a non-link behind an
-				 * O_PATH fd, Linux EINVAL for a non-link path. */
+			else if (errno == ENOENT && first && fstat(tg.host_fd, &st) == 0)
+				/* For a non-link, Linux says EINVAL when it was
+				 * named by a path and ENOENT for an empty path; the
+				 * host, asked through the O_PATH fd, says ENOENT. */
 				r = -EINVAL;
 			else
 				r = -errno;
@@ -2011,6 +2014,23 @@ static long sys_ppoll(machine_t *m, struct task_struct *t, const uint64_t *a)
 #define POLLOUT_SET (POLLOUT | POLLWRNORM | POLLWRBAND | POLLERR)
 #define POLLEX_SET  (POLLPRI)
 
+/* The size of Linux's fd table for these descriptors: 64, doubled until it
+ * holds the highest open one. select ignores bits past it. */
+static int fdtable_size(const struct files_struct *files)
+{
+	int high = -1, size = 64;
+
+	for (int fd = NR_OPEN_DEFAULT - 1; fd >= 0; fd--) {
+		if (files->fd[fd]) {
+			high = fd;
+			break;
+		}
+	}
+	while (size <= high)
+		size *= 2;
+	return size < NR_OPEN_DEFAULT ? size : NR_OPEN_DEFAULT;
+}
+
 /* select over host poll (host fd numbers may exceed FD_SETSIZE): Linux's
  * own mapping of poll bits to the three sets. */
 static long do_select(struct task_struct *t, int nfds, const uint64_t uset[3],
@@ -2027,8 +2047,8 @@ static long do_select(struct task_struct *t, int nfds, const uint64_t uset[3],
 
 	if (nfds < 0)
 		return -EINVAL;
-	if (nfds > NR_OPEN_DEFAULT)
-		nfds = NR_OPEN_DEFAULT;
+	if (nfds > fdtable_size(t->files))
+		nfds = fdtable_size(t->files);
 	words = ((size_t)nfds + 63) / 64;
 	bytes = words * 8;
 	for (int s = 0; s < 3; s++) {

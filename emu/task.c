@@ -113,7 +113,7 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 	free(t->exec_pending);
 	t->exec_pending = r;
 	free(t->exe_path);
-	t->exe_path = strdup(guest_path);
+	t->exe_path = strdup(p.maps_path);
 	base = strrchr(guest_path, '/');
 	base = base ? base + 1 : guest_path;
 	snprintf(t->comm, sizeof(t->comm), "%s", base);

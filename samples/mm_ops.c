@@ -298,6 +298,32 @@ static void probe(const char *what, enum access a, volatile char *p)
 
 /* ---- mmap ------------------------------------------------------------ */
 
+/* Private anonymous memory is copied on write across fork; shared is not.
+ * Run with the argument "fork" (needs a kernel with processes). */
+static int with_fork;
+
+static void fork_sharing(char *p, char *s)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int saw = p[0] == 'p' && s[0] == 's';
+		p[0] = 'c';
+		s[0] = 'c';
+		_exit(saw ? 0 : 1);
+	}
+	if (pid < 0) {
+		ret("fork", -1);
+	} else {
+		int st = 0;
+		waitpid(pid, &st, 0);
+		yesno("fork: child saw the parent's data",
+		      WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		yesno("fork: child's write to shared anon seen by the parent", s[0] == 'c');
+		yesno("fork: child's write to private anon seen by the parent", p[0] == 'c');
+	}
+}
+
 static void test_mmap_anon(void)
 {
 	char *p = mmap(NULL, 4 * pg, RW, PRIV, -1, 0);
@@ -317,24 +343,8 @@ static void test_mmap_anon(void)
 	yesno("mmap shared anon: zero-filled", all(s, pg, 0));
 	memset(s, 's', pg);
 
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int saw = p[0] == 'p' && s[0] == 's';
-		p[0] = 'c';
-		s[0] = 'c';
-		_exit(saw ? 0 : 1);
-	}
-	if (pid < 0) {
-		ret("fork", -1);
-	} else {
-		int st = 0;
-		waitpid(pid, &st, 0);
-		yesno("fork: child saw the parent's data",
-		      WIFEXITED(st) && WEXITSTATUS(st) == 0);
-		yesno("fork: child's write to shared anon seen by the parent", s[0] == 'c');
-		yesno("fork: child's write to private anon seen by the parent", p[0] == 'c');
-	}
+	if (with_fork)
+		fork_sharing(p, s);
 	munmap(p, 4 * pg);
 	munmap(s, pg);
 }
@@ -775,10 +785,11 @@ static void test_unmapped(void)
 	probe("read of the last byte of an unmapped page", READ, u + pg - 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	static char outbuf[1 << 14];
 
+	with_fork = argc > 1 && !strcmp(argv[1], "fork");
 	/* Line buffering: nothing left to flush twice across fork, and no
 	 * malloc for stdio's buffer in the middle of the brk checks. */
 	setvbuf(stdout, outbuf, _IOLBF, sizeof outbuf);

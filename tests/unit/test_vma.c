@@ -1119,12 +1119,30 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
+/* Every operation merges what it can with its neighbours, so no two
+ * adjacent VMAs are left that could be one. */
+static void check_merged(struct mm_struct *mm)
+{
+	struct vm_area_struct *prev = NULL, *vma;
+	struct list_head *pos;
+
+	list_for_each(pos, &mm->mmap_list) {
+		vma = list_entry(pos, struct vm_area_struct, vm_list);
+		if (prev && prev->vm_end == vma->vm_start)
+			CHECK(prev->vm_flags != vma->vm_flags || prev->vm_file != vma->vm_file ||
+			      prev->vm_pgoff + vma_pages(prev) != vma->vm_pgoff);
+		prev = vma;
+	}
+}
+
 static void model_verify(struct mm_struct *mm, const struct model *m)
 {
 	for (int i = 0; i < NPAGES; i++) {
 		uint64_t addr = RBASE + (uint64_t)i * P;
 		struct vm_area_struct *vma = vma_lookup(mm, addr);
 
+		if (getenv("VMA_TRACE") && !!vma != m->mapped[i])
+			fprintf(stderr, "page %d: vma %p model %d\n", i, (void *)vma, m->mapped[i]);
 		CHECK(!!vma == m->mapped[i]);
 		if (!vma)
 			continue;
@@ -1133,6 +1151,7 @@ static void model_verify(struct mm_struct *mm, const struct model *m)
 			CHECK(peek(mm, addr) == m->tag[i]);
 	}
 	check_mm(mm);
+	check_merged(mm);
 }
 
 static const int prots[] = { PROT_NONE, PROT_READ, RW, PROT_READ | PROT_EXEC, RW };
@@ -1148,7 +1167,7 @@ START_TEST(test_random_ops)
 	env_init(&e);
 	mm = e.mm;
 	for (int step = 0; step < 1500; step++) {
-		int op = (int)(rnd(&s) % 6);
+		int op = (int)(rnd(&s) % 8);
 		int a = (int)(rnd(&s) % NPAGES);
 		int n = 1 + (int)(rnd(&s) % 6);
 		int prot = prots[rnd(&s) % 5];
@@ -1190,6 +1209,27 @@ START_TEST(test_random_ops)
 			CHECK(do_mprotect(mm, RBASE + (uint64_t)a * P, (uint64_t)n * P, prot) == expect);
 			break;
 		}
+		case 6: { /* mlock: VMA by VMA up to the first hole, then populate */
+			int expect = m.mapped[a] ? 0 : -ENOMEM;
+
+			for (i = a; i < a + n && !expect; i++)
+				if (!m.mapped[i])
+					expect = -ENOMEM;
+			for (i = a; i < a + n && !expect; i++)
+				if (!m.prot[i])
+					expect = -ENOMEM;	/* PROT_NONE cannot populate */
+			CHECK(do_mlock(mm, RBASE + (uint64_t)a * P, (uint64_t)n * P, 0) == expect);
+			break;
+		}
+		case 7: { /* munlock */
+			int expect = m.mapped[a] ? 0 : -ENOMEM;
+
+			for (i = a; i < a + n && !expect; i++)
+				if (!m.mapped[i])
+					expect = -ENOMEM;
+			CHECK(do_munlock(mm, RBASE + (uint64_t)a * P, (uint64_t)n * P) == expect);
+			break;
+		}
 		case 3: /* write a tag */
 		case 4:
 			if (m.mapped[a] && (m.prot[a] & PROT_WRITE)) {
@@ -1203,6 +1243,7 @@ START_TEST(test_random_ops)
 			uint64_t vend;
 			struct model old = m;
 			int64_t r, expect;
+			const int on = n;	/* the length passed; n is what moves */
 
 			if (b + nn > NPAGES)
 				nn = NPAGES - b;
@@ -1240,9 +1281,12 @@ START_TEST(test_random_ops)
 				for (i = a; i < a + n; i++)
 					m.mapped[i] = false;
 			}
-			r = do_mremap(mm, RBASE + (uint64_t)a * P, (uint64_t)(op == 5 ? n : n) * P,
+			r = do_mremap(mm, RBASE + (uint64_t)a * P, (uint64_t)on * P,
 				      (uint64_t)nn * P, MREMAP_MAYMOVE | MREMAP_FIXED,
 				      RBASE + (uint64_t)b * P);
+			if (getenv("VMA_TRACE"))
+				fprintf(stderr, "  mremap b %d nn %d -> %lld expect %lld\n", b, nn,
+					(long long)r, (long long)expect);
 			CHECK(r == expect);
 			break;
 		}
