@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -128,6 +129,38 @@ static void send_sigpipe(struct task_struct *t)
 	send_signal(t, &info);
 }
 
+/* A host write that finds no reader raises SIGPIPE in vmemu itself, whose
+ * default action would kill the emulator. It is held back on this thread
+ * around such writes and taken out again, leaving the process's signal
+ * dispositions alone (the program embedding libvmemu owns them); the
+ * guest gets its own SIGPIPE from send_sigpipe. */
+struct sigpipe_hold {
+	sigset_t old;
+};
+
+static void sigpipe_block(struct sigpipe_hold *h)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &s, &h->old);
+}
+
+static void sigpipe_restore(struct sigpipe_hold *h, bool epipe)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t s;
+
+	if (epipe && !sigismember(&h->old, SIGPIPE)) {
+		sigemptyset(&s);
+		sigaddset(&s, SIGPIPE);
+		while (sigtimedwait(&s, NULL, &zero) == SIGPIPE)
+			;
+	}
+	pthread_sigmask(SIG_SETMASK, &h->old, NULL);
+}
+
 static long get_path(struct task_struct *t, uint64_t uaddr, char *buf)
 {
 	return strncpy_from_user(t->mm, buf, uaddr, PATH_MAX);
@@ -233,49 +266,51 @@ struct ucursor {
 	uint64_t off;
 };
 
-/* Copies up to len bytes from guest memory; stops at a fault (*fault). */
-static size_t gather(struct task_struct *t, struct ucursor *c, char *buf, size_t len, bool *fault)
+static int copy_piece(struct task_struct *t, uint64_t addr, char *buf, size_t len, bool to_user)
 {
-	size_t got = 0;
-
-	while (got < len && c->i < c->nseg) {
-		uint64_t piece = c->seg[c->i].len - c->off;
-
-		if (piece > len - got)
-			piece = len - got;
-		if (piece && copy_from_user(t->mm, buf + got, c->seg[c->i].base + c->off, piece) < 0) {
-			*fault = true;
-			break;
-		}
-		got += piece;
-		c->off += piece;
-		if (c->off == c->seg[c->i].len) {
-			c->i++;
-			c->off = 0;
-		}
-	}
-	return got;
+	return to_user ? copy_to_user(t->mm, addr, buf, len) : copy_from_user(t->mm, buf, addr, len);
 }
 
-static int scatter(struct task_struct *t, struct ucursor *c, const char *buf, size_t len)
+/* Copies up to len bytes between buf and the guest memory under the
+ * cursor, moving it. Returns how many bytes were copied: fewer than asked
+ * only at a fault, and then exactly up to the page that faulted, which is
+ * where Linux's page-by-page copies stop (a partial read or write). */
+static size_t ucopy(struct task_struct *t, struct ucursor *c, char *buf, size_t len, bool to_user)
 {
-	size_t put = 0;
+	size_t done = 0;
 
-	while (put < len && c->i < c->nseg) {
+	while (done < len && c->i < c->nseg) {
+		uint64_t addr = c->seg[c->i].base + c->off;
 		uint64_t piece = c->seg[c->i].len - c->off;
+		bool fault = false;
 
-		if (piece > len - put)
-			piece = len - put;
-		if (piece && copy_to_user(t->mm, c->seg[c->i].base + c->off, buf + put, piece) < 0)
-			return -EFAULT;
-		put += piece;
+		if (piece > len - done)
+			piece = len - done;
+		if (piece && copy_piece(t, addr, buf + done, piece, to_user) < 0) {
+			uint64_t ok = 0;
+
+			while (ok < piece) {
+				uint64_t step = PAGE_SIZE - ((addr + ok) & (PAGE_SIZE - 1));
+
+				if (step > piece - ok)
+					step = piece - ok;
+				if (copy_piece(t, addr + ok, buf + done + ok, step, to_user) < 0)
+					break;
+				ok += step;
+			}
+			piece = ok;
+			fault = true;
+		}
+		done += piece;
 		c->off += piece;
 		if (c->off == c->seg[c->i].len) {
 			c->i++;
 			c->off = 0;
 		}
+		if (fault)
+			break;
 	}
-	return 0;
+	return done;
 }
 
 static uint64_t segs_total(const struct useg *seg, unsigned long nseg)
@@ -306,6 +341,8 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 	uint64_t total = segs_total(seg, nseg), done = 0;
 	size_t bufsz = total < RW_CHUNK ? total : RW_CHUNK;
 	struct ucursor cur = { seg, nseg, 0, 0 };
+	struct sigpipe_hold hold;
+	bool epipe = false;
 	int regular = -1;
 	long ret = 0;
 	char *buf;
@@ -313,15 +350,16 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 	buf = malloc(bufsz ? bufsz : 1);
 	if (!buf)
 		return -ENOMEM;
+	if (write)
+		sigpipe_block(&hold);
 	for (;;) {
 		size_t want = total - done < bufsz ? total - done : bufsz;
-		size_t have = want;
-		bool fault = false;
+		size_t have = want, put;
 		struct iovec iov;
 		ssize_t n;
 
 		if (write) {
-			have = gather(t, &cur, buf, want, &fault);
+			have = ucopy(t, &cur, buf, want, false);
 			if (want && !have) {
 				ret = -EFAULT;
 				break;
@@ -335,20 +373,20 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 			n = preadv2(f->host_fd, &iov, 1, pos < 0 ? -1 : pos + (int64_t)done, rwf);
 		if (n < 0) {
 			ret = -errno;
-			if (ret == -EPIPE)
-				send_sigpipe(t);
+			epipe = ret == -EPIPE;
 			break;
 		}
-		if (!write && scatter(t, &cur, buf, n) < 0) {
+		if (!write && (put = ucopy(t, &cur, buf, n, true)) < (size_t)n) {
 			/* Give back what the guest could not take where the file
 			 * allows it; from a pipe it is lost, as nothing can hold it. */
 			if (pos < 0)
-				lseek(f->host_fd, -(off_t)n, SEEK_CUR);
+				lseek(f->host_fd, -(off_t)(n - put), SEEK_CUR);
+			done += put;
 			ret = -EFAULT;
 			break;
 		}
 		done += n;
-		if ((size_t)n < have || fault || done >= total)
+		if ((size_t)n < have || have < want || done >= total)
 			break;
 		if (!write) {
 			if (regular < 0)
@@ -358,6 +396,10 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 		}
 	}
 	free(buf);
+	if (write)
+		sigpipe_restore(&hold, epipe);
+	if (epipe)
+		send_sigpipe(t);
 	if (done)
 		return (long)done;
 	return restartable(ret);
@@ -373,7 +415,8 @@ static long buffer_read(struct task_struct *t, struct vfile *f, const struct use
 	if (off >= f->buf_len)
 		return 0;
 	n = f->buf_len - off < total ? f->buf_len - off : total;
-	if (scatter(t, &cur, f->buf + off, n) < 0)
+	n = ucopy(t, &cur, f->buf + off, n, true);
+	if (!n && total)
 		return -EFAULT;
 	if (pos < 0)
 		f->pos = off + n;
@@ -584,24 +627,28 @@ static long install_host_fd(machine_t *m, struct task_struct *t, int fd, int hos
 static long do_open(machine_t *m, struct task_struct *t, int dirfd, uint64_t upath,
 		    int flags, unsigned int mode)
 {
+	char name[PATH_MAX], *p;
 	bool creating;
-	char *p;
 	long r;
-	int fd, hfd;
+	int fd, hfd, err = 0;
 
 	flags &= VALID_OPEN_FLAGS;
 	if (flags & O_PATH)
 		flags &= O_PATH_FLAGS;
 	creating = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 	mode = creating ? mode & 07777 & ~t->umask : 0;
-	r = at_path(m, t, dirfd, upath, false, &p);
+	/* Linux's order: the name, then a free descriptor, then the walk. */
+	r = get_path(t, upath, name);
 	if (r < 0)
 		return r;
+	if (!r)
+		return -ENOENT;
 	fd = get_unused_fd(t->files, 0);
-	if (fd < 0) {
-		free(p);
+	if (fd < 0)
 		return fd;
-	}
+	p = vfs_guest_path(m, t, dirfd, name, &err);
+	if (!p)
+		return err;
 	/* O_NOCTTY always: the terminal is vmemu's, and the guest does not
 	 * get to make it vmemu's controlling terminal by accident. */
 	hfd = vfs_lookup(m, t, p, (flags & O_PATH) ? flags : flags | O_NOCTTY, (int)mode, NULL);
@@ -2195,6 +2242,7 @@ static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	struct vfile *in = file_of(t, a[1]), *out;
 	uint64_t count = a[3] > (uint64_t)MAX_RW_COUNT ? (uint64_t)MAX_RW_COUNT : a[3];
+	struct sigpipe_hold hold;
 	off_t off = 0;
 	long r;
 
@@ -2207,28 +2255,27 @@ static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 		return -EFAULT;
 	if (out->kind != VFILE_HOST)
 		return -EINVAL;
+	if (in->kind != VFILE_HOST && a[2] && off < 0)
+		return -EINVAL;
+	sigpipe_block(&hold);
 	if (in->kind == VFILE_HOST) {
 		r = host_err(sendfile(out->host_fd, in->host_fd, a[2] ? &off : NULL, count));
-		if (r == -EPIPE)
-			send_sigpipe(t);
-		r = restartable(r);
 	} else {
 		uint64_t pos = a[2] ? (uint64_t)off : in->pos, avail;
 
-		if (a[2] && off < 0)
-			return -EINVAL;
 		avail = pos < in->buf_len ? in->buf_len - pos : 0;
 		if (count > avail)
 			count = avail;
 		r = count ? host_err(write(out->host_fd, in->buf + pos, count)) : 0;
-		if (r == -EPIPE)
-			send_sigpipe(t);
 		if (r > 0 && a[2])
 			off += r;
 		else if (r > 0)
 			in->pos += r;
-		r = restartable(r);
 	}
+	sigpipe_restore(&hold, r == -EPIPE);
+	if (r == -EPIPE)
+		send_sigpipe(t);
+	r = restartable(r);
 	if (a[2] && r >= 0 && copy_to_user(t->mm, a[2], &off, sizeof(off)) < 0)
 		return -EFAULT;
 	return r;

@@ -16,6 +16,7 @@ static long sys_mmap(machine_t *m, struct task_struct *t, const uint64_t *a)
 
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
+	/* do_mmap checks the open mode against prot through the host fd. */
 	if (!(flags & MAP_ANONYMOUS)) {
 		struct vfile *vf = fd_lookup(t->files, fd);
 
@@ -23,11 +24,6 @@ static long sys_mmap(machine_t *m, struct task_struct *t, const uint64_t *a)
 			return -EBADF;
 		if (vf->kind != VFILE_HOST)
 			return -ENODEV;
-		if ((vf->flags & O_ACCMODE) == O_WRONLY)
-			return -EACCES;
-		if ((flags & MAP_TYPE) == MAP_SHARED && (prot & PROT_WRITE) &&
-		    (vf->flags & O_ACCMODE) != O_RDWR)
-			return -EACCES;
 		/* The mm's own reference to the host file, shared with the page
 		 * cache, made on the first mapping of this open file. */
 		if (!vf->mm_file) {

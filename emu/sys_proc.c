@@ -194,8 +194,11 @@ static long sys_prlimit64(machine_t *m, struct task_struct *t, const uint64_t *a
 			return -EINVAL;
 		if (nw.max > old.max && old.max != RLIM_INFINITY && geteuid() != 0)
 			return -EPERM;
-		if (res == RLIMIT_STACK)
+		if (res == RLIMIT_STACK) {
 			t->rlim_stack = nw.cur;
+			if (t->mm)
+				t->mm->rlim_stack = nw.cur;
+		}
 	}
 	if (a[3] && copy_to_user(t->mm, a[3], &old, sizeof(old)))
 		return -EFAULT;

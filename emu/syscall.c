@@ -37,7 +37,7 @@ static void hook_syscall(uc_engine *uc, void *user)
 {
 	machine_t *m = user;
 	struct task_struct *t = m->current;
-	uint64_t v[9], nr, rcx, r11;
+	uint64_t v[9] = { 0 }, nr, rcx, r11;
 	void *ptrs[9];
 	long ret;
 	int i;

@@ -103,6 +103,7 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 		free(r);
 		return e;
 	}
+	mm->rlim_stack = t->rlim_stack;
 	/* Point of no return: the old image goes. */
 	old = t->mm;
 	t->mm = mm;

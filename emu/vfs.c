@@ -436,6 +436,42 @@ static int reopen_host_fd(int host_fd, int flags, int mode)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Every Linux system has these devices, and containers bind them in: a
+ * root that lacks one gets the host's (they are harmless to share). The
+ * root's own, if it has one, wins; a missing one is never created there
+ * by an O_CREAT open. Returns the host fd, -errno, or 1 for "not one of
+ * them: ask the root". */
+static int host_device(machine_t *m, const char *guest_abs, int flags, int mode)
+{
+	static const char *const devices[] = {
+		"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty",
+	};
+	bool dirslash;
+	char *np;
+	int fd = 1;
+
+	if (strcmp(m->root, "/") == 0 || strncmp(guest_abs, "/dev/", 5) != 0)
+		return 1;
+	np = normalize(guest_abs, &dirslash);
+	if (!np)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(devices) / sizeof(devices[0]); i++) {
+		if (dirslash || strcmp(np, devices[i]) != 0)
+			continue;
+		fd = root_open(m, np, O_PATH | O_NOFOLLOW, 0);
+		if (fd >= 0) {
+			close(fd);
+			fd = 1;
+		} else if (fd == -ENOENT) {
+			fd = open(devices[i], flags | O_CLOEXEC, mode);
+			fd = fd < 0 ? -errno : fd;
+		}
+		break;
+	}
+	free(np);
+	return fd;
+}
+
 int vfs_lookup(machine_t *m, struct task_struct *t, const char *guest_abs,
 	       int flags, int mode, struct vfs_link *link)
 {
@@ -457,18 +493,25 @@ int vfs_lookup(machine_t *m, struct task_struct *t, const char *guest_abs,
 			cur = sp.path;
 			continue;
 		}
-		if (kind < 0)
-			r = kind;
-		else if (kind == SP_NONE)
-			r = root_open(m, cur, flags, mode);
-		else if (kind == SP_HOSTFD)
+		switch (kind) {
+		case SP_NONE:
+			r = host_device(m, cur, flags, mode);
+			if (r == 1)
+				r = root_open(m, cur, flags, mode);
+			break;
+		case SP_HOSTFD:
 			r = reopen_host_fd(sp.host_fd, flags, mode);
-		else {           /* SP_LINK: not followed, as open(O_NOFOLLOW) */
+			break;
+		case SP_LINK:    /* not followed: open(O_NOFOLLOW)'s answer */
 			if (link)
 				*link = sp.link;
 			else
 				free(sp.link.target);
 			r = -ELOOP;
+			break;
+		default:
+			r = kind;    /* -errno */
+			break;
 		}
 		break;
 	}

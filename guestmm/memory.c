@@ -307,6 +307,9 @@ static int expand_stack(struct vm_area_struct *vma, uint64_t addr)
 	grow = (vma->vm_start - addr) >> PAGE_SHIFT;
 	if (vma->vm_pgoff < grow)
 		return -ENOMEM;
+	/* Linux's acct_stack_growth: the whole VMA stays within RLIMIT_STACK. */
+	if (vma->vm_end - addr > (mm->rlim_stack ? mm->rlim_stack : 8ULL << 20))
+		return -ENOMEM;
 
 	/* vm_start is the rbtree key, but no other VMA lies between prev and
 	 * vma, so the tree order holds without re-linking. */

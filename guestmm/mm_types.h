@@ -189,6 +189,7 @@ struct mm_struct {
 	long total_vm, locked_vm, data_vm, exec_vm, stack_vm;
 	long pgtables_bytes;
 	unsigned long def_flags;      /* VM_LOCKED after mlockall(MCL_FUTURE) */
+	uint64_t rlim_stack;          /* RLIMIT_STACK bounding stack growth (0: 8 MiB) */
 	unsigned long min_flt, maj_flt;
 };
 

@@ -160,6 +160,87 @@ static struct file *open_file(const char *path, int mode)
 	return f;
 }
 
+/* ---------------- lookups and the VMA API ---------------- */
+
+START_TEST(test_find_vma)
+{
+	struct env e;
+	struct mm_struct *mm;
+	struct vm_area_struct *lo, *hi;
+	uint64_t a = 0x10000000;
+
+	env_init(&e);
+	mm = e.mm;
+	ck_assert_ptr_null(find_vma(mm, 0));
+	map_anon(mm, a, 2 * P, RW, MAP_FIXED);
+	map_anon(mm, a + 4 * P, 2 * P, RW, MAP_FIXED);
+	lo = nth_vma(mm, 0);
+	hi = nth_vma(mm, 1);
+	ck_assert_ptr_eq(find_vma(mm, 0), lo);
+	ck_assert_ptr_eq(find_vma(mm, a + P + 5), lo);
+	ck_assert_ptr_eq(mm->mmap_cache, lo);
+	/* In a gap: find_vma gives the next VMA, vma_lookup nothing. */
+	ck_assert_ptr_eq(find_vma(mm, a + 2 * P), hi);
+	ck_assert_ptr_null(vma_lookup(mm, a + 3 * P));
+	ck_assert_ptr_null(find_vma(mm, a + 6 * P));
+	ck_assert_ptr_null(find_vma_intersection(mm, a + 2 * P, a + 4 * P));
+	ck_assert_ptr_eq(find_vma_intersection(mm, a + 2 * P, a + 4 * P + 1), hi);
+	ck_assert_ptr_eq(vma_next(mm, lo), hi);
+	ck_assert_ptr_null(vma_next(mm, hi));
+	ck_assert_ptr_eq(vma_prev(mm, hi), lo);
+	ck_assert_ptr_null(vma_prev(mm, lo));
+	/* The cache never outlives its VMA. */
+	ck_assert_ptr_eq(find_vma(mm, a + 4 * P), hi);
+	ck_assert_int_eq(do_munmap(mm, a + 4 * P, 2 * P), 0);
+	ck_assert_ptr_null(mm->mmap_cache);
+	ck_assert_ptr_null(find_vma(mm, a + 4 * P));
+	env_fini(&e);
+}
+END_TEST
+
+/* vma_modify_flags and split_vma as madvise uses them. */
+START_TEST(test_vma_modify_flags)
+{
+	struct env e;
+	struct mm_struct *mm;
+	struct vm_area_struct *v, *w;
+	uint64_t a = 0x10000000;
+	unsigned long flags;
+
+	env_init(&e);
+	mm = e.mm;
+	map_anon(mm, a, 6 * P, RW, MAP_FIXED);
+	v = nth_vma(mm, 0);
+	flags = v->vm_flags;
+	w = vma_modify_flags(v, a + 2 * P, a + 4 * P, flags | VM_DONTCOPY);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_uint_eq(w->vm_start, a + 2 * P);
+	ck_assert_uint_eq(w->vm_end, a + 4 * P);
+	ck_assert_uint_eq(w->vm_pgoff, (a + 2 * P) >> PAGE_SHIFT);
+	ck_assert_int_eq(mm->map_count, 3);
+	/* Extending the change to the head merges with the middle piece. */
+	w = vma_modify_flags(nth_vma(mm, 0), a, a + 2 * P, flags | VM_DONTCOPY);
+	ck_assert_uint_eq(w->vm_start, a);
+	ck_assert_uint_eq(w->vm_end, a + 4 * P);
+	ck_assert_int_eq(mm->map_count, 2);
+	/* Same flags: nothing to do. */
+	ck_assert_ptr_eq(vma_modify_flags(w, a, a + P, w->vm_flags), w);
+	/* Undoing it merges everything back. */
+	w = vma_modify_flags(w, a, a + 4 * P, flags);
+	ck_assert_int_eq(mm->map_count, 1);
+	ck_assert_uint_eq(w->vm_start, a);
+	ck_assert_uint_eq(w->vm_end, a + 6 * P);
+	/* split_vma keeps the lower part in the VMA it was given. */
+	ck_assert_int_eq(split_vma(w, a + P), 0);
+	ck_assert_uint_eq(w->vm_end, a + P);
+	ck_assert_uint_eq(vma_next(mm, w)->vm_start, a + P);
+	ck_assert_uint_eq(vma_next(mm, w)->vm_pgoff, (a + P) >> PAGE_SHIFT);
+	ck_assert_int_eq(mm->total_vm, 6);
+	check_mm(mm);
+	env_fini(&e);
+}
+END_TEST
+
 /* ---------------- mmap placement ---------------- */
 
 START_TEST(test_mmap_topdown_and_merge)
@@ -245,7 +326,8 @@ START_TEST(test_mmap_topdown_gaps)
 	ck_assert_uint_eq(map_anon(mm, 0, 4 * P, RW, 0), base - 8 * P);
 	/* Now contiguous down to base-10P: the next goes below. */
 	ck_assert_uint_eq(map_anon(mm, 0, P, RW, 0), base - 11 * P);
-	/* A stack just below: its guard gap must stay free. */
+	/* A stack further down: the hole above it is used, but the guard
+	 * gap below it must stay free. */
 	map_anon(mm, base - 20 * P, 2 * P, RW, MAP_FIXED | MAP_GROWSDOWN);
 	ck_assert_uint_eq(map_anon(mm, 0, P, PROT_EXEC, 0), base - 12 * P);
 	ck_assert_uint_eq(map_anon(mm, 0, 8 * P, PROT_EXEC, 0),
@@ -1303,6 +1385,8 @@ static Suite *vma_suite(void)
 	TCase *tc = tcase_create("mmap");
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_find_vma);
+	tcase_add_test(tc, test_vma_modify_flags);
 	tcase_add_test(tc, test_mmap_topdown_and_merge);
 	tcase_add_test(tc, test_mmap_hint);
 	tcase_add_test(tc, test_mmap_topdown_gaps);
