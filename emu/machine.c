@@ -252,6 +252,15 @@ int vmemu_run(vmemu_machine *m, int *status)
 	err = machine_run(m);
 	if (status)
 		*status = m->first_status;
+	/* Reap every task, so that the machine can spawn again. */
+	while (m->tasks) {
+		struct task_struct *t = m->tasks;
+
+		m->tasks = t->next;
+		task_free(m, t);
+	}
+	m->current = NULL;
+	m->active_mm = NULL;
 	return err;
 }
 
