@@ -16,7 +16,31 @@
 
 static const uint8_t trampoline_code[] = { 0x0f, 0x0b }; /* ud2 */
 static const uint8_t cpuid_code[] = { 0x0f, 0xa2 };      /* cpuid */
+static const uint8_t iretq_code[] = { 0x48, 0xcf };      /* iretq */
+
+static const uint8_t divzero_code[] = { 0x31, 0xc9, 0xf7, 0xf1 }; /* xor ecx,ecx; div ecx */
+
+/* The trampoline page's layout. */
 #define CPUID_PROBE_OFFSET 0x100
+#define DIVZERO_OFFSET     0x180
+#define IRETQ_OFFSET       0x200
+#define GDT_OFFSET         0x900
+#define IRET_FRAME_OFFSET  0xa00
+
+/* Linux's x86-64 GDT entries (arch/x86/include/asm/segment.h): guests see
+ * __USER_CS 0x33 and __USER_DS 0x2b. Descriptors are pre-accessed, so
+ * loading them never writes the table. */
+static const uint64_t gdt[] = {
+	0,
+	0x00af9b000000ffffULL,  /* 0x08 kernel code, 64-bit */
+	0x00cf93000000ffffULL,  /* 0x10 kernel data */
+	0x00cffb000000ffffULL,  /* 0x18 (unused) */
+	0x00cffb000000ffffULL,  /* 0x23 user code, 32-bit */
+	0x00cff3000000ffffULL,  /* 0x2b user data */
+	0x00affb000000ffffULL,  /* 0x33 user code, 64-bit */
+};
+#define USER_CS 0x33
+#define USER_DS 0x2b
 
 /* Runs the model's own CPUID once, before any guest exists. */
 static int cpuid_probe(machine_t *m, uint32_t leaf, uint32_t sub, struct cpuid_leaf *out)
@@ -137,7 +161,103 @@ int cpu_init(machine_t *m)
 	tramp = m->ram + (m->trampoline_pfn << PAGE_SHIFT);
 	memcpy(tramp, trampoline_code, sizeof(trampoline_code));
 	memcpy(tramp + CPUID_PROBE_OFFSET, cpuid_code, sizeof(cpuid_code));
+	memcpy(tramp + IRETQ_OFFSET, iretq_code, sizeof(iretq_code));
+	memcpy(tramp + DIVZERO_OFFSET, divzero_code, sizeof(divzero_code));
+	memcpy(tramp + GDT_OFFSET, gdt, sizeof(gdt));
+	{
+		uc_x86_mmr gdtr = { .base = KERNEL_TRAMPOLINE + GDT_OFFSET,
+				    .limit = sizeof(gdt) - 1 };
+
+		if (uc_reg_write(m->uc, UC_X86_REG_GDTR, &gdtr) != UC_ERR_OK)
+			return VMEMU_ERR_UNICORN;
+	}
 	return 0;
+}
+
+/* Guests run at CPL 3, as on Linux, so privileged instructions fault. Unicorn
+ * starts at CPL 0 and writing CS does not lower it; an iretq from the
+ * kernel's trampoline does (DESIGN.md fact 4). This points the engine at
+ * that iretq with a frame that lands on rip/rsp in user mode. */
+void cpu_enter_user(machine_t *m, uint64_t rip, uint64_t rsp)
+{
+	uint64_t *frame = (uint64_t *)(m->ram + (m->trampoline_pfn << PAGE_SHIFT) +
+				       IRET_FRAME_OFFSET);
+	uint64_t start = KERNEL_TRAMPOLINE + IRETQ_OFFSET;
+	uint64_t kstack = KERNEL_TRAMPOLINE + IRET_FRAME_OFFSET;
+
+	frame[0] = rip;
+	frame[1] = USER_CS;
+	frame[2] = 0x202;     /* IF, as Linux starts a process */
+	frame[3] = rsp;
+	frame[4] = USER_DS;
+	uc_reg_write(m->uc, UC_X86_REG_RSP, &kstack);
+	uc_reg_write(m->uc, UC_X86_REG_RIP, &start);
+}
+
+static void probe_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+	uc_emu_stop(uc);
+}
+
+/* QEMU remembers the exception in flight (env->old_exception) until its
+ * interrupt delivery resets it, and Unicorn never runs that delivery: the
+ * next #GP or #DE then turns into a double fault and the one after into a
+ * triple-fault reset. vmemu resets the field after each exception through
+ * a saved context. Its offset in the context is found here by raising #DE
+ * once: the only int that goes from -1 to 0. */
+static int exception_state_probe(machine_t *m)
+{
+	size_t size = uc_context_size(m->uc);
+	uc_context *before = NULL, *after = NULL;
+	uc_hook h;
+	uint64_t v = 5, start = KERNEL_TRAMPOLINE + DIVZERO_OFFSET;
+	int found = 0;
+
+	m->exception_state_offset = 0;
+	if (uc_context_alloc(m->uc, &before) || uc_context_alloc(m->uc, &after))
+		goto out;
+	uc_reg_write(m->uc, UC_X86_REG_RAX, &v);
+	uc_reg_write(m->uc, UC_X86_REG_RCX, &v);
+	uc_reg_write(m->uc, UC_X86_REG_RDX, &v);
+	uc_context_save(m->uc, before);
+	if (uc_hook_add(m->uc, &h, UC_HOOK_INTR, probe_intr, m, 1, 0) != UC_ERR_OK)
+		goto out;
+	uc_emu_start(m->uc, start, start + sizeof(divzero_code), 0, 0);
+	uc_hook_del(m->uc, h);
+	uc_context_save(m->uc, after);
+	for (size_t off = 0; off + 4 <= size; off += 4) {
+		int32_t a, b;
+
+		memcpy(&a, (char *)before + off, 4);
+		memcpy(&b, (char *)after + off, 4);
+		if (a == -1 && b == 0) {
+			m->exception_state_offset = off;
+			found++;
+		}
+	}
+	if (found != 1)
+		m->exception_state_offset = 0;
+	else
+		cpu_clear_exception_state(m);
+out:
+	if (before)
+		uc_context_free(before);
+	if (after)
+		uc_context_free(after);
+	return 0;
+}
+
+void cpu_clear_exception_state(machine_t *m)
+{
+	uc_context *ctx;
+	int32_t none = -1;
+
+	if (!m->exception_state_offset || uc_context_alloc(m->uc, &ctx))
+		return;
+	uc_context_save(m->uc, ctx);
+	memcpy((char *)ctx + m->exception_state_offset, &none, sizeof(none));
+	uc_context_restore(m->uc, ctx);
+	uc_context_free(ctx);
 }
 
 /* After the MMU hook is in place (the probe fetches through it). */
@@ -147,6 +267,10 @@ int cpu_init_cpuid(machine_t *m)
 
 	if (err)
 		return err;
+	exception_state_probe(m);
+	if (!m->exception_state_offset)
+		machine_log(m, VMEMU_LOG_WARNING, "cannot find the CPU's exception state: "
+			    "a second CPU exception may become a double fault");
 	if (uc_hook_add(m->uc, &m->hook_cpuid, UC_HOOK_INSN, hook_cpuid, m, 1, 0,
 			UC_X86_INS_CPUID) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;

@@ -52,7 +52,7 @@ struct vmemu_machine {
 	int root_fd;
 
 	uc_engine *uc;
-	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid;
+	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid, hook_in, hook_out;
 	struct syscall_desc *syscalls;  /* NR_SYSCALLS entries */
 	csh capstone;
 
@@ -69,6 +69,7 @@ struct vmemu_machine {
 
 	enum stop_reason stop;
 	int intno;                      /* for STOP_INTERRUPT */
+	uint64_t io_rip;                /* the in/out that raised #GP */
 
 	/* tasks */
 	struct task_struct *tasks;      /* all tasks, linked by next */
@@ -78,6 +79,7 @@ struct vmemu_machine {
 	int first_status;               /* wait status of the first process */
 	int first_exited;
 
+	size_t exception_state_offset;  /* see cpu_clear_exception_state */
 	struct cpuid_leaf cpuid[MAX_CPUID_LEAVES];
 	int nr_cpuid;
 
@@ -103,6 +105,8 @@ int cpu_init(machine_t *m);
 int cpu_init_cpuid(machine_t *m);
 const struct cpuid_leaf *cpuid_lookup(const machine_t *m, uint32_t leaf, uint32_t sub);
 uint64_t cpu_hwcap(const machine_t *m);
+void cpu_enter_user(machine_t *m, uint64_t rip, uint64_t rsp);
+void cpu_clear_exception_state(machine_t *m);
 
 /* run.c */
 int machine_run(machine_t *m);

@@ -45,7 +45,9 @@ const struct mm_host_ops machine_mm_ops = {
 
 static bool fill_kernel(machine_t *m, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *e)
 {
-	if (vaddr == KERNEL_TRAMPOLINE && type == UC_MEM_FETCH) {
+	/* The trampoline page: `until`, the iretq into user mode with its
+	 * frame, and the GDT. Never writable. */
+	if (vaddr == KERNEL_TRAMPOLINE && type != UC_MEM_WRITE) {
 		e->paddr = m->trampoline_pfn << PAGE_SHIFT;
 		e->perms = UC_PROT_READ | UC_PROT_EXEC;
 		return true;

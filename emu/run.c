@@ -103,6 +103,27 @@ static void handle_interrupt(machine_t *m, struct task_struct *t, uint64_t rip)
 	}
 }
 
+/* Port I/O at CPL 3 with IOPL 0 is a #GP on Linux; Unicorn runs in/out
+ * through hooks without that check, so the hooks raise it. */
+static void io_fault(uc_engine *uc, machine_t *m)
+{
+	uc_reg_read(uc, UC_X86_REG_RIP, &m->io_rip);
+	m->stop = STOP_INTERRUPT;
+	m->intno = X86_TRAP_GP;
+	uc_emu_stop(uc);
+}
+
+static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	io_fault(uc, user);
+	return 0;
+}
+
+static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *user)
+{
+	io_fault(uc, user);
+}
+
 /* After a syscall stopped the engine: do what could not be done in the hook. */
 static void handle_syscall_stop(machine_t *m, struct task_struct *t)
 {
@@ -140,6 +161,13 @@ static void run_once(machine_t *m, struct task_struct *t)
 		handle_fault(m, t);
 		return;
 	case STOP_INTERRUPT:
+		cpu_clear_exception_state(m);
+		if (m->io_rip) {
+			/* The faulting in/out is where the signal frame points. */
+			rip = m->io_rip;
+			uc_reg_write(m->uc, UC_X86_REG_RIP, &rip);
+			m->io_rip = 0;
+		}
 		handle_interrupt(m, t, rip);
 		return;
 	case STOP_RESCHED:
@@ -171,7 +199,9 @@ int machine_run(machine_t *m)
 {
 	struct task_struct *t = m->tasks;
 
-	if (uc_hook_add(m->uc, &m->hook_intr, UC_HOOK_INTR, hook_intr, m, 1, 0) != UC_ERR_OK)
+	if (uc_hook_add(m->uc, &m->hook_intr, UC_HOOK_INTR, hook_intr, m, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(m->uc, &m->hook_in, UC_HOOK_INSN, hook_in, m, 1, 0, UC_X86_INS_IN) != UC_ERR_OK ||
+	    uc_hook_add(m->uc, &m->hook_out, UC_HOOK_INSN, hook_out, m, 1, 0, UC_X86_INS_OUT) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
 	m->current = t;
 	mmu_switch_mm(m, t->mm);
@@ -182,5 +212,7 @@ int machine_run(machine_t *m)
 		do_signal(m, t);
 	}
 	uc_hook_del(m->uc, m->hook_intr);
+	uc_hook_del(m->uc, m->hook_in);
+	uc_hook_del(m->uc, m->hook_out);
 	return 0;
 }

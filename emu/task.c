@@ -155,8 +155,7 @@ void task_start_regs(machine_t *m, struct task_struct *t, const struct exec_resu
 	uc_reg_write(m->uc, UC_X86_REG_FPTAG, &tag);
 	uc_reg_write(m->uc, UC_X86_REG_MXCSR, &mxcsr);
 	uc_reg_write(m->uc, UC_X86_REG_EFLAGS, &flags);
-	uc_reg_write(m->uc, UC_X86_REG_RSP, &r->stack_pointer);
-	uc_reg_write(m->uc, UC_X86_REG_RIP, &r->entry);
+	cpu_enter_user(m, r->entry, r->stack_pointer);
 	t->fs_base = 0;
 }
 

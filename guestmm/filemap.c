@@ -5,8 +5,10 @@
  * Invariants:
  * - every page in a tree has mapping == its address_space, index == its
  *   key, and holds one reference for the cache (mappings add their own);
- * - nrpages and NR_FILE_PAGES count the pages in the trees; NR_FILE_DIRTY
- *   counts those with PG_dirty;
+ * - nrpages and NR_FILE_PAGES count the pages in the trees, NR_SHMEM those
+ *   of shmem files (PG_swapbacked); NR_FILE_DIRTY counts the host-file
+ *   pages with PG_dirty (shmem has nowhere to write dirt back to, so its
+ *   PG_dirty is not accounted, as Linux's noop_dirty_folio);
  * - a tree node's count is its number of non-NULL slots; empty nodes are
  *   freed at once, and an empty tree is a NULL root.
  */
@@ -19,6 +21,7 @@
 #include "filemap.h"
 #include "page_alloc.h"
 #include "mm.h"
+#include "shmem.h"
 
 /* ---- the radix tree: i_pages points at the top node ---- */
 
@@ -245,15 +248,40 @@ static int read_host_page(struct address_space *mapping, uint64_t index, uint8_t
 	return 0;
 }
 
+int add_to_page_cache(struct address_space *mapping, struct page *page, uint64_t index)
+{
+	struct pglist_data *node = mapping->node;
+	int ret = radix_tree_insert(&mapping->i_pages, index, page);
+
+	if (ret) {
+		/* Frees the empty nodes a failed insert may leave, but never
+		 * a page already there (-EEXIST comes before any change). */
+		if (ret != -EEXIST)
+			radix_tree_delete(&mapping->i_pages, index);
+		return ret;
+	}
+	page->mapping = mapping;
+	page->index = index;
+	mapping->nrpages++;
+	mod_node_page_state(node, NR_FILE_PAGES, 1);
+	if (PageFlag(page, PG_swapbacked))
+		mod_node_page_state(node, NR_SHMEM, 1);
+	return 0;
+}
+
 struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
 			      bool *major, int *err)
 {
 	struct pglist_data *node = mapping->node;
-	struct page *page = radix_tree_lookup(mapping->i_pages, index);
+	struct page *page;
 	uint64_t size;
 	int ret;
 
 	*major = false;
+	/* shmem has its own miss path (Linux's shmem_fault): nothing to read. */
+	if (shmem_mapping(mapping))
+		return shmem_get_page(mapping, index, err);
+	page = radix_tree_lookup(mapping->i_pages, index);
 	if (page) {
 		get_page(page);
 		return page;
@@ -274,18 +302,13 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
 	}
 	ret = read_host_page(mapping, index, page_address(node, page));
 	if (!ret)
-		ret = radix_tree_insert(&mapping->i_pages, index, page);
+		ret = add_to_page_cache(mapping, page, index);
 	if (ret) {
-		radix_tree_delete(&mapping->i_pages, index);
 		put_page(node, page);
 		*err = ret == -EIO ? -EIO : -ENOMEM;
 		return NULL;
 	}
-	page->mapping = mapping;
-	page->index = index;
 	SetPageFlag(page, PG_uptodate);
-	mapping->nrpages++;
-	mod_node_page_state(node, NR_FILE_PAGES, 1);
 	/* pgpgin is in kB, as /proc/vmstat shows it. */
 	count_vm_events(node, PGPGIN, PAGE_SIZE / 1024);
 	get_page(page);
@@ -326,6 +349,9 @@ int filemap_write_and_wait(struct address_space *mapping)
 	struct page *page;
 	int first_err = 0;
 
+	/* shmem's pages are the data itself; without swap they stay. */
+	if (shmem_mapping(mapping))
+		return 0;
 	if (host_file_size(mapping, &size))
 		return -EIO;
 	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
@@ -351,31 +377,43 @@ int filemap_write_and_wait(struct address_space *mapping)
 }
 
 /*
- * Drops the pages from from_index on. Callers unmap them first (there is no
- * file rmap yet to do it here); a page still mapped only loses its place in
- * the cache and is freed when its last PTE goes.
+ * Callers unmap the pages first (there is no file rmap yet to do it here);
+ * a page still mapped only loses its place in the cache and is freed when
+ * its last PTE goes. PG_swapbacked stays, so that unmapping it still counts
+ * it as the shmem page it was mapped as.
  */
-void truncate_inode_pages(struct address_space *mapping, uint64_t from_index)
+void truncate_inode_pages_range(struct address_space *mapping, uint64_t start,
+				uint64_t last)
 {
 	struct pglist_data *node = mapping->node;
-	uint64_t index = from_index;
+	uint64_t index = start;
 	struct page *page;
 
-	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
+	if (start > last)
+		return;
+	while ((page = radix_tree_next(mapping->i_pages, index, &index)) && index <= last) {
 		radix_tree_delete(&mapping->i_pages, index);
-		index++;
 		if (PageFlag(page, PG_dirty)) {
 			ClearPageFlag(page, PG_dirty);
-			mod_node_page_state(node, NR_FILE_DIRTY, -1);
+			if (!PageFlag(page, PG_swapbacked))
+				mod_node_page_state(node, NR_FILE_DIRTY, -1);
 		}
 		ClearPageFlag(page, PG_uptodate);
 		page->mapping = NULL;
 		mapping->nrpages--;
 		mod_node_page_state(node, NR_FILE_PAGES, -1);
+		if (PageFlag(page, PG_swapbacked))
+			mod_node_page_state(node, NR_SHMEM, -1);
 		put_page(node, page);
-		if (index == 0)
-			break;          /* wrapped past the last possible index */
+		if (index == last)
+			break;          /* also keeps index from wrapping */
+		index++;
 	}
+}
+
+void truncate_inode_pages(struct address_space *mapping, uint64_t from_index)
+{
+	truncate_inode_pages_range(mapping, from_index, UINT64_MAX);
 }
 
 void address_space_destroy(struct address_space *mapping)

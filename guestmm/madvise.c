@@ -5,6 +5,7 @@
 
 #include "mm.h"
 #include "filemap.h"
+#include "shmem.h"
 
 /* The advice values Linux 6.1 (with KSM and THP) accepts; MADV_HWPOISON
  * and MADV_SOFT_OFFLINE need CONFIG_MEMORY_FAILURE and are not offered. */
@@ -48,7 +49,8 @@ static int madvise_update_vma(struct vm_area_struct *vma, uint64_t start, uint64
 }
 
 /* File pages are read into the cache without being mapped; anonymous
- * memory has nothing to read until swap exists. */
+ * memory and shmem have nothing to read until swap exists (Linux only
+ * swaps shmem in: it never allocates holes for the advice). */
 static int madvise_willneed(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	struct address_space *mapping;
@@ -56,7 +58,7 @@ static int madvise_willneed(struct vm_area_struct *vma, uint64_t start, uint64_t
 	if (!vma->vm_file)
 		return 0;
 	mapping = file_mapping(vma->vm_mm->node, vma->vm_file);
-	if (!mapping)
+	if (!mapping || shmem_mapping(mapping))
 		return 0;
 	/* Read-ahead is a hint: it stops quietly at EOF or when memory is
 	 * short. */
@@ -71,6 +73,35 @@ static int madvise_willneed(struct vm_area_struct *vma, uint64_t start, uint64_t
 		put_page(vma->vm_mm->node, page);
 	}
 	return 0;
+}
+
+/*
+ * MADV_REMOVE on shmem punches a hole in the file: [first, first + nr) of
+ * its pages go, and every mapping of them reads zeroes afterwards. Without
+ * a file rmap (i_mmap) only this mm's mappings of the file can be found
+ * and unmapped; they are all there is until fork shares files between mms.
+ */
+static void madvise_remove_shmem(struct mm_struct *mm, struct file *file, uint64_t first,
+				 uint64_t nr)
+{
+	struct vm_area_struct *vma;
+
+	for (vma = find_vma(mm, 0); vma; vma = vma_next(mm, vma)) {
+		uint64_t lo = first, hi = first + nr;
+		uint64_t vma_first = vma->vm_pgoff, vma_end = vma->vm_pgoff + vma_pages(vma);
+
+		if (vma->vm_file != file)
+			continue;
+		if (lo < vma_first)
+			lo = vma_first;
+		if (hi > vma_end)
+			hi = vma_end;
+		if (lo >= hi)
+			continue;
+		zap_page_range(vma, vma->vm_start + ((lo - vma_first) << PAGE_SHIFT),
+			       vma->vm_start + ((hi - vma_first) << PAGE_SHIFT));
+	}
+	shmem_truncate_range(file->f_mapping, first, first + nr);
 }
 
 static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
@@ -103,15 +134,15 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 	case MADV_REMOVE:
 		if (vma->vm_flags & VM_LOCKED)
 			return -EINVAL;
-		if (!vma->vm_file && !(vma->vm_flags & VM_SHARED))
+		if (!vma->vm_file)
 			return -EINVAL;
 		if ((vma->vm_flags & (VM_SHARED | VM_WRITE)) != (VM_SHARED | VM_WRITE))
 			return -EACCES;
-		/* Shared anonymous memory lives only in its PTEs, so dropping
-		 * them frees it; punching holes in host files is not offered. */
-		if (vma->vm_file)
+		/* Punching holes in host files is not offered. */
+		if (!shmem_mapping(vma->vm_file->f_mapping))
 			return -EOPNOTSUPP;
-		zap_page_range(vma, start, end);
+		madvise_remove_shmem(vma->vm_mm, vma->vm_file, linear_page_index(vma, start),
+				     (end - start) >> PAGE_SHIFT);
 		return 0;
 	case MADV_WILLNEED:
 		return madvise_willneed(vma, start, end);

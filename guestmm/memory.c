@@ -34,14 +34,19 @@ static void tlb_flush(struct pglist_data *node)
 
 /* ---- RSS and reverse-map accounting ---- */
 
+/* Which rss counter a mapped page-cache frame belongs to: shmem pages are
+ * RssShmem (Linux's mm_counter_file). */
+static int mm_counter_file(const struct page *page)
+{
+	return PageFlag(page, PG_swapbacked) ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
 /* Which rss counter a mapped frame belongs to (Linux's mm_counter). */
 static int mm_counter(const struct page *page)
 {
 	if (PageFlag(page, PG_anon))
 		return MM_ANONPAGES;
-	if (PageFlag(page, PG_swapbacked))
-		return MM_SHMEMPAGES;
-	return MM_FILEPAGES;
+	return mm_counter_file(page);
 }
 
 static void add_mm_counter(struct mm_struct *mm, int member, long value)
@@ -86,32 +91,12 @@ static void page_add_new_anon_rmap(struct vm_area_struct *vma, struct page *page
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
 }
 
-/*
- * Shared anonymous memory is shmem on Linux: counted as Shmem (and so as
- * file pages), RssShmem in the mm. Until a shmem object exists the page
- * has no mapping; it lives exactly as long as some PTE maps it, so the
- * shmem counters drop with its last mapping.
- */
-static void page_add_new_shmem_rmap(struct vm_area_struct *vma, struct page *page,
-				    uint64_t addr)
-{
-	struct pglist_data *node = vma->vm_mm->node;
-
-	SetPageFlag(page, PG_swapbacked);
-	page->mapping = NULL;
-	page->index = linear_page_index(vma, addr);
-	page->_mapcount = 0;
-	mod_node_page_state(node, NR_SHMEM, 1);
-	mod_node_page_state(node, NR_FILE_PAGES, 1);
-	mod_node_page_state(node, NR_FILE_MAPPED, 1);
-	add_mm_counter(vma->vm_mm, MM_SHMEMPAGES, 1);
-}
-
+/* A page-cache page (host file or shmem) mapped once more. */
 static void page_add_file_rmap(struct mm_struct *mm, struct page *page)
 {
 	if (++page->_mapcount == 0)
 		mod_node_page_state(mm->node, NR_FILE_MAPPED, 1);
-	add_mm_counter(mm, MM_FILEPAGES, 1);
+	add_mm_counter(mm, mm_counter_file(page), 1);
 }
 
 /* Drops one mapping of page from mm (the PTE's reference is the caller's). */
@@ -122,15 +107,12 @@ static void page_remove_rmap(struct mm_struct *mm, struct page *page)
 	add_mm_counter(mm, mm_counter(page), -1);
 	if (--page->_mapcount != -1)
 		return;
-	if (PageFlag(page, PG_anon)) {
+	/* shmem pages stay Shmem while their file holds them: the cache,
+	 * not the mappings, counts NR_SHMEM (filemap.c). */
+	if (PageFlag(page, PG_anon))
 		mod_node_page_state(node, NR_ANON_MAPPED, -1);
-		return;
-	}
-	mod_node_page_state(node, NR_FILE_MAPPED, -1);
-	if (PageFlag(page, PG_swapbacked) && !page->mapping) {
-		mod_node_page_state(node, NR_SHMEM, -1);
-		mod_node_page_state(node, NR_FILE_PAGES, -1);
-	}
+	else
+		mod_node_page_state(node, NR_FILE_MAPPED, -1);
 }
 
 /* ---- building PTEs ---- */
@@ -156,27 +138,22 @@ static vm_fault_t do_anonymous_page(struct vm_area_struct *vma, uint64_t addr,
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct pglist_data *node = mm->node;
-	bool write = flags & FAULT_FLAG_WRITE;
-	bool shared = vma->vm_flags & VM_SHARED;
 	struct page *page;
 
-	/* A read of private memory maps the zero page; the first write
-	 * replaces it (do_wp_page). Shared memory needs its own page at once,
-	 * since every mapper must see the same frame. */
-	if (!write && !shared) {
+	/* Shared anonymous memory is a shmem file (shmem_zero_setup), so a
+	 * shared VMA without a file has nothing behind it, as on Linux. */
+	if (vma->vm_flags & VM_SHARED)
+		return VM_FAULT_SIGBUS;
+	/* A read maps the zero page; the first write replaces it (do_wp_page). */
+	if (!(flags & FAULT_FLAG_WRITE)) {
 		*pte = pfn_pte(node->zero_pfn, vma_pte_prot(vma, false));
 		return 0;
 	}
 	page = alloc_page(node, __GFP_ZERO);
 	if (!page)
 		return VM_FAULT_OOM;
-	if (shared) {
-		page_add_new_shmem_rmap(vma, page, addr);
-		set_pte(pte, node, page, vma_pte_prot(vma, vma->vm_flags & VM_WRITE));
-	} else {
-		page_add_new_anon_rmap(vma, page, addr);
-		set_pte(pte, node, page, vma_pte_prot(vma, true));
-	}
+	page_add_new_anon_rmap(vma, page, addr);
+	set_pte(pte, node, page, vma_pte_prot(vma, true));
 	return 0;
 }
 
@@ -193,7 +170,8 @@ static struct address_space *vma_mapping(struct vm_area_struct *vma)
  * A fault on a file VMA with no PTE: do_read_fault maps the cache page
  * read-only (shared writable mappings too, so the first store comes through
  * do_wp_page and dirties the page); do_cow_fault gives a private writer its
- * own copy; do_shared_fault maps the cache page writable and dirty.
+ * own copy; do_shared_fault maps the cache page writable and dirty. shmem
+ * (shared anonymous memory) comes here too: its misses are zeroed pages.
  */
 static vm_fault_t do_fault(struct vm_area_struct *vma, uint64_t addr, pte_t *pte,
 			   unsigned int flags)

@@ -8,6 +8,7 @@
 
 #include "mm.h"
 #include "slab.h"
+#include "shmem.h"
 
 /*
  * Invariants:
@@ -23,6 +24,9 @@
  *    created; splits and merges keep vm_pgoff linear in the address, so a
  *    page's index stays valid. mremap may move a VMA without changing its
  *    vm_pgoff, which is what stops it merging with unrelated neighbours.
+ *  - Shared anonymous VMAs map a shmem file made for them (mmap_region),
+ *    so no VM_SHARED VMA is without a file; two such mappings never merge,
+ *    their files differing, while pieces of one merge back like a file's.
  *  - total_vm, exec_vm, stack_vm, data_vm and locked_vm are the sums over
  *    the VMAs that vm_stat_account and VM_LOCKED say they are.
  */
@@ -626,9 +630,11 @@ int do_munmap(struct mm_struct *mm, uint64_t start, uint64_t len)
 int64_t mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr,
 		    uint64_t len, unsigned long vm_flags, uint64_t pgoff)
 {
-	struct vm_area_struct *vma, *prev;
+	struct vm_area_struct *vma = NULL, *prev;
 	uint64_t end = addr + len;
 	long pages = (long)(len >> PAGE_SHIFT);
+	bool shared_anon = !file && (vm_flags & VM_SHARED);
+	int err;
 
 	if (!len || !PAGE_ALIGNED(addr) || !PAGE_ALIGNED(len) || addr > TASK_SIZE ||
 	    len > TASK_SIZE - addr)
@@ -643,8 +649,11 @@ int64_t mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr,
 	if (!file && !(vm_flags & VM_SHARED))
 		pgoff = addr >> PAGE_SHIFT;
 
+	/* Shared anonymous memory gets a shmem file of its own below, so it
+	 * can never extend a neighbour. */
 	prev = vma_before(mm, addr);
-	vma = vma_merge(mm, prev, addr, end, vm_flags, NULL, file, pgoff, NULL);
+	if (!shared_anon)
+		vma = vma_merge(mm, prev, addr, end, vm_flags, NULL, file, pgoff, NULL);
 	if (!vma) {
 		vma = vm_area_alloc(mm);
 		if (!vma)
@@ -654,6 +663,13 @@ int64_t mmap_region(struct mm_struct *mm, struct file *file, uint64_t addr,
 		vma->vm_flags = vm_flags;
 		vma->vm_pgoff = pgoff;
 		vma->vm_file = file ? file_get(file) : NULL;
+		if (shared_anon) {
+			err = shmem_zero_setup(vma);
+			if (err) {
+				vm_area_free(vma);
+				return err;
+			}
+		}
 		vma_link(mm, vma);
 	}
 
@@ -794,6 +810,8 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, int prot,
 		case MAP_SHARED:
 			if (vm_flags & VM_GROWSDOWN)
 				return -EINVAL;
+			/* mmap_region backs it with a shmem file
+			 * (shmem_zero_setup), which it maps from offset 0. */
 			pgoff = 0;
 			vm_flags |= VM_SHARED | VM_MAYSHARE;
 			break;

@@ -63,6 +63,7 @@ struct pglist_data {
 	struct vm_counters stat;       /* vmstat: system-wide counters and events */
 
 	struct list_head address_spaces; /* the page cache: one per host file */
+	unsigned long shmem_last_ino;  /* inode numbers given to shmem files */
 
 	struct list_head slab_caches;
 	struct kmem_cache *vma_cachep;

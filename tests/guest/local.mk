@@ -8,7 +8,8 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-hello.test \
 	tests/guest/sample-exit_status.test \
 	tests/guest/sample-mm_ops.test \
-	tests/guest/sample-segv_handler.test
+	tests/guest/sample-segv_handler.test \
+	tests/guest/sample-privileged.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
 TEST_EXTENSIONS += .test
@@ -24,7 +25,8 @@ EXTRA_DIST += \
 	samples/hello.c \
 	samples/exit_status.c \
 	samples/mm_ops.c \
-	samples/segv_handler.c
+	samples/segv_handler.c \
+	samples/privileged.c
 
 # compare.sh builds the samples in tests/guest/bin/. A rule without a
 # recipe, so that Makefile.am may still give clean-local one of its own.
