@@ -1,6 +1,7 @@
 /* Messages from the machine to its client's log callback, and the machine's
  * source of randomness (seeded in deterministic runs). */
 #include <stdio.h>
+#include <time.h>
 #include "machine.h"
 
 void machine_vlog(machine_t *m, int level, const char *fmt, va_list ap)
@@ -32,4 +33,25 @@ uint64_t machine_random(machine_t *m)
 	x ^= x >> 27;
 	m->rng_state = x;
 	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* The guest kernel's clock for timeouts: host CLOCK_MONOTONIC in ns. */
+uint64_t machine_now_ns(machine_t *m)
+{
+	struct timespec ts;
+
+	(void)m;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* CLOCK_REALTIME (realtime) or CLOCK_MONOTONIC now, in ns. */
+uint64_t machine_clock_ns(machine_t *m, bool realtime)
+{
+	struct timespec ts;
+
+	if (!realtime)
+		return machine_now_ns(m);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }

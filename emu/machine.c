@@ -101,6 +101,9 @@ int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
 	err = syscall_init(m);
 	if (err)
 		goto fail;
+	err = run_init(m);
+	if (err)
+		goto fail;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &m->capstone) != CS_ERR_OK) {
 		err = VMEMU_ERR_NOMEM;
 		goto fail;
@@ -260,6 +263,7 @@ int vmemu_run(vmemu_machine *m, int *status)
 		task_free(m, t);
 	}
 	m->current = NULL;
+	m->engine_owner = NULL;
 	m->active_mm = NULL;
 	return err;
 }

@@ -52,7 +52,8 @@ struct vmemu_machine {
 	int root_fd;
 
 	uc_engine *uc;
-	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid, hook_in, hook_out;
+	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid, hook_in, hook_out,
+		hook_block;
 	struct syscall_desc *syscalls;  /* NR_SYSCALLS entries */
 	csh capstone;
 
@@ -74,6 +75,9 @@ struct vmemu_machine {
 	/* tasks */
 	struct task_struct *tasks;      /* all tasks, linked by next */
 	struct task_struct *current;
+	struct task_struct *engine_owner;  /* whose registers the engine holds */
+	int nr_live_tasks;
+	uint64_t slice_blocks;
 	int next_pid;
 	int first_pid;
 	int first_status;               /* wait status of the first process */
@@ -94,6 +98,8 @@ void machine_log(machine_t *m, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void machine_vlog(machine_t *m, int level, const char *fmt, va_list ap);
 uint64_t machine_random(machine_t *m);
+uint64_t machine_now_ns(machine_t *m);
+uint64_t machine_clock_ns(machine_t *m, bool realtime);
 
 /* mmu.c */
 int mmu_init(machine_t *m);
@@ -110,5 +116,6 @@ void cpu_clear_exception_state(machine_t *m);
 
 /* run.c */
 int machine_run(machine_t *m);
+int run_init(machine_t *m);
 
 #endif

@@ -3,6 +3,7 @@
  * turn it into Linux's answer, and deliver signals. */
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
 #include "machine.h"
 #include "task.h"
@@ -195,24 +196,191 @@ static void run_once(machine_t *m, struct task_struct *t)
 	}
 }
 
+/* Preemption: the block hook is the safe point to stop (DESIGN.md fact 2);
+ * it counts blocks and asks for a switch at the end of a time slice when
+ * another task could run. */
+#define TIME_SLICE_BLOCKS 50000
+
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	machine_t *m = user;
+
+	if (++m->slice_blocks < TIME_SLICE_BLOCKS)
+		return;
+	m->slice_blocks = 0;
+	if (m->nr_live_tasks > 1) {
+		m->stop = STOP_RESCHED;
+		uc_emu_stop(uc);
+	}
+}
+
+/* Looks at a sleeper: wakes it when a signal or its wait says so. */
+static bool try_wake(machine_t *m, struct task_struct *t)
+{
+	long result = 0;
+	int w;
+
+	if (signal_pending(t)) {
+		t->state = TASK_RUNNING;
+		t->resume = RESUME_SIGNAL;
+		return true;
+	}
+	w = t->wait_fn ? t->wait_fn(m, t, &result) : WAIT_RESTART;
+	if (w == WAIT_SLEEP)
+		return false;
+	t->state = TASK_RUNNING;
+	t->wait_fn = NULL;
+	t->resume = w == WAIT_RESTART ? RESUME_RESTART : RESUME_RESULT;
+	t->resume_value = result;
+	return true;
+}
+
+/* Round robin from the task after prev; frees dead tasks on the way. */
+static struct task_struct *pick_next_task(machine_t *m, struct task_struct *prev)
+{
+	struct task_struct **pp = &m->tasks, *t, *first = NULL, *after = NULL;
+	bool seen_prev = false;
+	int live = 0;
+
+	while ((t = *pp)) {
+		if (t->state == TASK_DEAD) {
+			*pp = t->next;
+			if (m->engine_owner == t)
+				m->engine_owner = NULL;
+			if (m->current == t)
+				m->current = NULL;
+			task_free(m, t);
+			continue;
+		}
+		if (t->state == TASK_INTERRUPTIBLE)
+			try_wake(m, t);
+		if (t->state == TASK_RUNNING) {
+			live++;
+			if (!first)
+				first = t;
+			if (seen_prev && !after)
+				after = t;
+		} else if (t->state == TASK_INTERRUPTIBLE) {
+			live++;
+		}
+		if (t == prev)
+			seen_prev = true;
+		pp = &t->next;
+	}
+	m->nr_live_tasks = live;
+	return after ? after : first;
+}
+
+/* No task can run: sleep on the host until the earliest timeout. Returns
+ * false when nothing will ever wake anyone. */
+static bool idle(machine_t *m)
+{
+	uint64_t earliest = 0, now;
+	bool sleepers = false;
+
+	for (struct task_struct *t = m->tasks; t; t = t->next) {
+		if (t->state != TASK_INTERRUPTIBLE)
+			continue;
+		sleepers = true;
+		if (t->wake_deadline_ns && (!earliest || t->wake_deadline_ns < earliest))
+			earliest = t->wake_deadline_ns;
+	}
+	if (!sleepers || !earliest)
+		return false;
+	now = machine_now_ns(m);
+	if (earliest > now) {
+		struct timespec ts = { (time_t)((earliest - now) / 1000000000ULL),
+				       (long)((earliest - now) % 1000000000ULL) };
+
+		nanosleep(&ts, NULL);
+	}
+	return true;
+}
+
+/* Give the engine to next: save the registers of the task that had it. */
+static void context_switch(machine_t *m, struct task_struct *next)
+{
+	if (m->engine_owner != next) {
+		if (m->engine_owner && m->engine_owner->state != TASK_ZOMBIE &&
+		    m->engine_owner->state != TASK_DEAD)
+			uc_context_save(m->uc, m->engine_owner->ctx);
+		uc_context_restore(m->uc, next->ctx);
+		m->engine_owner = next;
+	}
+	m->current = next;
+	if (next->mm)
+		mmu_switch_mm(m, next->mm);
+}
+
+/* Back from sleep: finish the syscall the task slept in. */
+static void resume_task(machine_t *m, struct task_struct *t)
+{
+	switch (t->resume) {
+	case RESUME_RESTART:
+		syscall_restart(m, t);
+		break;
+	case RESUME_RESULT:
+		t->in_syscall = false;
+		uc_reg_write(m->uc, UC_X86_REG_RAX, &t->resume_value);
+		break;
+	case RESUME_SIGNAL:
+	case RESUME_NONE:
+		break;
+	}
+	t->resume = RESUME_NONE;
+}
+
+/* Everyone is asleep for ever: Linux would hang; vmemu says so and ends
+ * the run as if the guest had been killed. */
+static void deadlock(machine_t *m)
+{
+	machine_log(m, VMEMU_LOG_ERR, "every guest task is blocked and nothing can wake "
+		    "them: killing them");
+	for (struct task_struct *t = m->tasks; t; t = t->next)
+		if (t->state == TASK_INTERRUPTIBLE)
+			do_group_exit(m, t, SIGKILL);
+}
+
 int machine_run(machine_t *m)
 {
-	struct task_struct *t = m->tasks;
+	struct task_struct *t;
 
 	if (uc_hook_add(m->uc, &m->hook_intr, UC_HOOK_INTR, hook_intr, m, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(m->uc, &m->hook_in, UC_HOOK_INSN, hook_in, m, 1, 0, UC_X86_INS_IN) != UC_ERR_OK ||
 	    uc_hook_add(m->uc, &m->hook_out, UC_HOOK_INSN, hook_out, m, 1, 0, UC_X86_INS_OUT) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
-	m->current = t;
-	mmu_switch_mm(m, t->mm);
-	while (t->state == TASK_RUNNING) {
-		run_once(m, t);
+	/* The first task's registers are in the engine already. */
+	m->engine_owner = m->tasks;
+	for (;;) {
+		t = pick_next_task(m, m->current);
+		if (!t) {
+			if (!m->nr_live_tasks)
+				break;
+			if (!idle(m))
+				deadlock(m);
+			continue;
+		}
+		context_switch(m, t);
+		resume_task(m, t);
+		if (signal_pending(t) && do_signal(m, t))
+			continue;
 		if (t->state != TASK_RUNNING)
-			break;
-		do_signal(m, t);
+			continue;
+		run_once(m, t);
+		if (t->state == TASK_RUNNING)
+			do_signal(m, t);
 	}
 	uc_hook_del(m->uc, m->hook_intr);
 	uc_hook_del(m->uc, m->hook_in);
 	uc_hook_del(m->uc, m->hook_out);
+	return 0;
+}
+
+/* The block hook must exist before any code is translated (a hook added
+ * later misses blocks already translated), so it is installed at start. */
+int run_init(machine_t *m)
+{
+	if (uc_hook_add(m->uc, &m->hook_block, UC_HOOK_BLOCK, hook_block, m, 1, 0) != UC_ERR_OK)
+		return VMEMU_ERR_UNICORN;
 	return 0;
 }

@@ -59,11 +59,27 @@ bool signal_pending(const struct task_struct *t)
 	return (t->pending.signal & ~t->blocked) != 0;
 }
 
+/* Linux's sig_ignored: an unblocked signal whose action is to ignore it is
+ * dropped at once, so it wakes nobody. */
+static bool sig_ignored(const struct task_struct *t, int sig)
+{
+	const struct k_sigaction *ka = &t->sighand->action[sig - 1];
+
+	if (t->blocked & sig_bit(sig))
+		return false;
+	if (ka->handler == K_SIG_IGN)
+		return true;
+	return ka->handler == K_SIG_DFL &&
+	       (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT);
+}
+
 void send_signal(struct task_struct *t, const struct k_siginfo *info)
 {
 	int sig = info->si_signo;
 
 	if (sig < 1 || sig > KNSIG)
+		return;
+	if (sig_ignored(t, sig) && sig != SIGKILL)
 		return;
 	/* A standard signal already pending is not queued again. */
 	if (t->pending.signal & sig_bit(sig))
@@ -75,7 +91,7 @@ void send_signal(struct task_struct *t, const struct k_siginfo *info)
 void force_sig_fault(struct task_struct *t, int sig, int code, uint64_t addr)
 {
 	struct k_siginfo info = { .si_signo = sig, .si_code = code };
-	struct k_sigaction *ka = &t->sighand.action[sig - 1];
+	struct k_sigaction *ka = &t->sighand->action[sig - 1];
 
 	info.u.fault.addr = addr;
 	/* Linux's force_sig_info_to_task: a blocked or ignored synchronous
@@ -314,7 +330,7 @@ bool do_signal(machine_t *m, struct task_struct *t)
 	int sig;
 
 	while ((sig = next_signal(t)) != 0) {
-		struct k_sigaction *ka = &t->sighand.action[sig - 1];
+		struct k_sigaction *ka = &t->sighand->action[sig - 1];
 		struct k_siginfo info = t->pending.info[sig - 1];
 
 		t->pending.signal &= ~sig_bit(sig);
@@ -330,10 +346,10 @@ bool do_signal(machine_t *m, struct task_struct *t)
 				continue;
 			case SIGDFL_CORE:
 				crash_report(m, t, &info);
-				task_exit(m, t, wait_status_for_signal(sig, false));
+				do_group_exit(m, t, wait_status_for_signal(sig, false));
 				return true;
 			case SIGDFL_TERM:
-				task_exit(m, t, wait_status_for_signal(sig, false));
+				do_group_exit(m, t, wait_status_for_signal(sig, false));
 				return true;
 			}
 		}

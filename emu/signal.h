@@ -28,7 +28,9 @@ struct k_sigaction {
 #define K_SA_RESETHAND 0x80000000
 #define K_SA_RESTORER  0x04000000
 
+/* Handlers, shared by the threads of a process (CLONE_SIGHAND). */
 struct sighand {
+	int count;
 	struct k_sigaction action[KNSIG];
 };
 

@@ -24,13 +24,6 @@
 #define UTS_RELEASE "6.1.0-vmemu"
 #define UTS_VERSION "#1 SMP PREEMPT_DYNAMIC"
 
-static long sys_exit(machine_t *m, struct task_struct *t, const uint64_t *a)
-{
-	task_exit(m, t, ((int)a[0] & 0xff) << 8);
-	m->stop = STOP_SYSCALL;
-	return 0;
-}
-
 static long sys_getpid(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	return t->tgid;
@@ -67,23 +60,9 @@ static long sys_getegid(machine_t *m, struct task_struct *t, const uint64_t *a)
 	return getegid();
 }
 
-static long sys_getpgid(machine_t *m, struct task_struct *t, const uint64_t *a)
-{
-	if (a[0] && (int)a[0] != t->pid)
-		return -ESRCH;
-	return t->pgid;
-}
-
 static long sys_getpgrp(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	return t->pgid;
-}
-
-static long sys_getsid(machine_t *m, struct task_struct *t, const uint64_t *a)
-{
-	if (a[0] && (int)a[0] != t->pid)
-		return -ESRCH;
-	return t->sid;
 }
 
 static long sys_uname(machine_t *m, struct task_struct *t, const uint64_t *a)
@@ -433,8 +412,6 @@ static long sys_execve(machine_t *m, struct task_struct *t, const uint64_t *a)
 
 void sys_proc_register(struct syscall_desc *table)
 {
-	SYSCALL(table, SYS_exit, sys_exit);
-	SYSCALL(table, SYS_exit_group, sys_exit);
 	SYSCALL(table, SYS_getpid, sys_getpid);
 	SYSCALL(table, SYS_gettid, sys_gettid);
 	SYSCALL(table, SYS_getppid, sys_getppid);
@@ -442,9 +419,7 @@ void sys_proc_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_geteuid, sys_geteuid);
 	SYSCALL(table, SYS_getgid, sys_getgid);
 	SYSCALL(table, SYS_getegid, sys_getegid);
-	SYSCALL(table, SYS_getpgid, sys_getpgid);
 	SYSCALL(table, SYS_getpgrp, sys_getpgrp);
-	SYSCALL(table, SYS_getsid, sys_getsid);
 	SYSCALL(table, SYS_uname, sys_uname);
 	SYSCALL(table, SYS_arch_prctl, sys_arch_prctl);
 	SYSCALL(table, SYS_set_tid_address, sys_set_tid_address);

@@ -15,7 +15,7 @@ static long sys_rt_sigaction(machine_t *m, struct task_struct *t, const uint64_t
 		return -EINVAL;
 	if (sig < 1 || sig > KNSIG)
 		return -EINVAL;
-	ka = &t->sighand.action[sig - 1];
+	ka = &t->sighand->action[sig - 1];
 	if (a[1] && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
 	if (a[1] && copy_from_user(t->mm, &act, a[1], sizeof(act)))
@@ -102,49 +102,6 @@ static long sys_sigaltstack(machine_t *m, struct task_struct *t, const uint64_t 
 	return 0;
 }
 
-static long send_to_self(machine_t *m, struct task_struct *t, int sig, int code)
-{
-	struct k_siginfo info = { .si_signo = sig, .si_code = code };
-
-	if (sig < 0 || sig > KNSIG)
-		return -EINVAL;
-	if (!sig)
-		return 0;
-	info.u.kill.pid = t->tgid;
-	info.u.kill.uid = getuid();
-	send_signal(t, &info);
-	return 0;
-}
-
-static long sys_kill(machine_t *m, struct task_struct *t, const uint64_t *a)
-{
-	int pid = (int)a[0];
-
-	if ((int)a[1] < 0 || (int)a[1] > KNSIG)
-		return -EINVAL;
-	if (pid == t->tgid || pid == 0 || pid == -1 || pid == -t->pgid)
-		return send_to_self(m, t, (int)a[1], 0 /* SI_USER */);
-	return -ESRCH;
-}
-
-static long sys_tgkill(machine_t *m, struct task_struct *t, const uint64_t *a)
-{
-	if ((int)a[0] <= 0 || (int)a[1] <= 0)
-		return -EINVAL;
-	if ((int)a[0] != t->tgid || (int)a[1] != t->pid)
-		return -ESRCH;
-	return send_to_self(m, t, (int)a[2], -6 /* SI_TKILL */);
-}
-
-static long sys_tkill(machine_t *m, struct task_struct *t, const uint64_t *a)
-{
-	if ((int)a[0] <= 0)
-		return -EINVAL;
-	if ((int)a[0] != t->pid)
-		return -ESRCH;
-	return send_to_self(m, t, (int)a[1], -6 /* SI_TKILL */);
-}
-
 static long sys_rt_sigpending(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	uint64_t set = t->pending.signal & t->blocked;
@@ -152,6 +109,12 @@ static long sys_rt_sigpending(machine_t *m, struct task_struct *t, const uint64_
 	if (a[1] > 8)
 		return -EINVAL;
 	return copy_to_user(t->mm, a[0], &set, a[1]);
+}
+
+/* sigsuspend returns only through a signal handler: never by itself. */
+static int sigsuspend_wait(machine_t *m, struct task_struct *t, long *result)
+{
+	return WAIT_SLEEP;
 }
 
 static long sys_rt_sigsuspend(machine_t *m, struct task_struct *t, const uint64_t *a)
@@ -165,38 +128,66 @@ static long sys_rt_sigsuspend(machine_t *m, struct task_struct *t, const uint64_
 	t->saved_sigmask = t->blocked;
 	t->restore_sigmask = true;
 	t->blocked = set & ~SIG_KERNEL_ONLY_MASK;
-	/* With one task, a signal can only be pending already; otherwise the
-	 * task would sleep for ever, which Linux would let it do. */
-	if (!signal_pending(t)) {
-		t->blocked = t->saved_sigmask;
-		t->restore_sigmask = false;
-		machine_log(m, VMEMU_LOG_WARNING,
-			    "[pid %d] sigsuspend with nothing to wake it: deadlock", t->pid);
-		task_exit(m, t, SIGKILL);
-		m->stop = STOP_SYSCALL;
-		return 0;
-	}
+	/* Linux returns -ERESTARTNOHAND: EINTR once a handler has run. */
+	task_sleep(m, t, sigsuspend_wait);
 	return -ERESTARTNOHAND;
+}
+
+static int sigtimedwait_ready(machine_t *m, struct task_struct *t, long *result)
+{
+	uint64_t set = (uint64_t)t->wait_args[0], ready = t->pending.signal & set;
+	int sig;
+
+	if (!ready) {
+		if (t->wake_deadline_ns && machine_now_ns(m) >= t->wake_deadline_ns) {
+			t->wake_deadline_ns = 0;
+			t->blocked = (uint64_t)t->wait_args[2];
+			*result = -EAGAIN;
+			return WAIT_RESULT;
+		}
+		return WAIT_SLEEP;
+	}
+	sig = __builtin_ctzll(ready) + 1;
+	t->pending.signal &= ~sig_bit(sig);
+	t->wake_deadline_ns = 0;
+	t->blocked = (uint64_t)t->wait_args[2];
+	if (t->wait_args[1] && copy_to_user(t->mm, (uint64_t)t->wait_args[1],
+					    &t->pending.info[sig - 1], sizeof(struct k_siginfo)))
+		*result = -EFAULT;
+	else
+		*result = sig;
+	return WAIT_RESULT;
 }
 
 static long sys_rt_sigtimedwait(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	uint64_t set, ready;
-	int sig;
+	uint64_t set;
+	int64_t ts[2];
+	long result;
 
 	if (a[3] != 8)
 		return -EINVAL;
 	if (copy_from_user(t->mm, &set, a[0], sizeof(set)))
 		return -EFAULT;
 	set &= ~SIG_KERNEL_ONLY_MASK;
-	ready = t->pending.signal & set;
-	if (!ready)
-		return -EAGAIN; /* nothing else can send one: the timeout expires */
-	sig = __builtin_ctzll(ready) + 1;
-	t->pending.signal &= ~sig_bit(sig);
-	if (a[1] && copy_to_user(t->mm, a[1], &t->pending.info[sig - 1], sizeof(struct k_siginfo)))
-		return -EFAULT;
-	return sig;
+	t->wait_args[0] = (long)set;
+	t->wait_args[1] = (long)a[1];
+	t->wait_args[2] = (long)t->blocked;
+	t->wake_deadline_ns = 0;
+	if (a[2]) {
+		if (copy_from_user(t->mm, ts, a[2], sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -EINVAL;
+		t->wake_deadline_ns = machine_now_ns(m) + (uint64_t)ts[0] * 1000000000ULL + ts[1];
+	}
+	if (sigtimedwait_ready(m, t, &result) == WAIT_RESULT)
+		return result;
+	if (a[2] && !ts[0] && !ts[1])
+		return -EAGAIN;
+	/* While waiting, the awaited signals are not delivered but taken. */
+	t->blocked |= set;
+	return task_sleep(m, t, sigtimedwait_ready);
 }
 
 void sys_signal_register(struct syscall_desc *table)
@@ -205,9 +196,6 @@ void sys_signal_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_rt_sigprocmask, sys_rt_sigprocmask);
 	SYSCALL(table, SYS_rt_sigreturn, sys_rt_sigreturn);
 	SYSCALL(table, SYS_sigaltstack, sys_sigaltstack);
-	SYSCALL(table, SYS_kill, sys_kill);
-	SYSCALL(table, SYS_tgkill, sys_tgkill);
-	SYSCALL(table, SYS_tkill, sys_tkill);
 	SYSCALL(table, SYS_rt_sigpending, sys_rt_sigpending);
 	SYSCALL(table, SYS_rt_sigsuspend, sys_rt_sigsuspend);
 	SYSCALL(table, SYS_rt_sigtimedwait, sys_rt_sigtimedwait);

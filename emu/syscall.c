@@ -58,20 +58,21 @@ static void hook_syscall(uc_engine *uc, void *user)
 	t->syscall_ret = ret;
 	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
 		strace_line(m, t, nr, &v[1], ret);
-	if (m->stop == STOP_SYSCALL)
-		goto stop;
-	/* What the syscall instruction and sysret leave behind. */
-	rcx = v[7] + 2;
-	r11 = v[8];
-	uc_reg_write(uc, UC_X86_REG_RAX, &ret);
-	uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
-	uc_reg_write(uc, UC_X86_REG_R11, &r11);
-	if (!signal_pending(t) && t->state == TASK_RUNNING) {
+	/* What the syscall instruction and sysret leave behind, unless the
+	 * registers are about to be replaced (sigreturn, execve) or gone. */
+	if (t->syscall_action == ACTION_NONE &&
+	    (t->state == TASK_RUNNING || t->state == TASK_INTERRUPTIBLE)) {
+		rcx = v[7] + 2;
+		r11 = v[8] & 0xffffffff;
+		uc_reg_write(uc, UC_X86_REG_RAX, &ret);
+		uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
+		uc_reg_write(uc, UC_X86_REG_R11, &r11);
+	}
+	if (m->stop != STOP_SYSCALL && !signal_pending(t) && t->state == TASK_RUNNING) {
 		t->in_syscall = false;
 		return;
 	}
 	m->stop = STOP_SYSCALL;
-stop:
 	/* RIP then reads as the instruction after `syscall`. */
 	uc_emu_stop(uc);
 }
@@ -79,6 +80,7 @@ stop:
 /* With RIP after the syscall instruction, `rip -= 2` re-executes it. */
 static void restart_syscall(machine_t *m, struct task_struct *t, uint64_t nr)
 {
+	t->in_syscall = false;
 	uint64_t rip;
 
 	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
@@ -90,6 +92,11 @@ static void restart_syscall(machine_t *m, struct task_struct *t, uint64_t nr)
 static void set_rax(machine_t *m, long v)
 {
 	uc_reg_write(m->uc, UC_X86_REG_RAX, &v);
+}
+
+void syscall_restart(machine_t *m, struct task_struct *t)
+{
+	restart_syscall(m, t, t->syscall_nr);
 }
 
 void syscall_restart_for_handler(machine_t *m, struct task_struct *t,
@@ -142,6 +149,8 @@ int syscall_init(machine_t *m)
 	sys_proc_register(m->syscalls);
 	sys_time_register(m->syscalls);
 	sys_signal_register(m->syscalls);
+	sys_process_register(m->syscalls);
+	sys_futex_register(m->syscalls);
 	if (uc_hook_add(m->uc, &m->hook_syscall, UC_HOOK_INSN, hook_syscall, m, 1, 0,
 			UC_X86_INS_SYSCALL) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;

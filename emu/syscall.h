@@ -32,6 +32,8 @@ int syscall_init(machine_t *m);
 void syscall_restart_for_handler(machine_t *m, struct task_struct *t,
 				 const struct k_sigaction *ka);
 void syscall_restart_no_handler(machine_t *m, struct task_struct *t);
+/* Run the interrupted syscall again (RIP back onto it, RAX its number). */
+void syscall_restart(machine_t *m, struct task_struct *t);
 
 /* Per-group tables, filled by each sys_*.c file: sets table[nr]. */
 void sys_mm_register(struct syscall_desc *table);

@@ -15,14 +15,20 @@ struct task_struct *task_create(machine_t *m)
 		return NULL;
 	t->files = files_alloc();
 	t->cwd = strdup("/");
-	if (!t->files || !t->cwd ||
+	t->sighand = calloc(1, sizeof(*t->sighand));
+	if (!t->files || !t->cwd || !t->sighand ||
 	    uc_context_alloc(m->uc, &t->ctx) != UC_ERR_OK) {
 		if (t->files)
 			files_free(t->files);
+		free(t->sighand);
 		free(t->cwd);
 		free(t);
 		return NULL;
 	}
+	t->sighand->count = 1;
+	t->group_leader = t;
+	t->exit_signal = SIGCHLD;
+	t->vfork_done = true;
 	t->pid = t->tgid = t->pgid = t->sid = m->next_pid++;
 	t->ppid = 0;
 	t->umask = 022;
@@ -38,8 +44,14 @@ void task_free(machine_t *m, struct task_struct *t)
 {
 	if (t->mm)
 		mmput(t->mm);
-	if (t->files)
-		files_free(t->files);
+	if (t->files) {
+		if (t->files->count > 1)
+			t->files->count--;
+		else
+			files_free(t->files);
+	}
+	if (t->sighand && --t->sighand->count <= 0)
+		free(t->sighand);
 	if (t->ctx)
 		uc_context_free(t->ctx);
 	free(t->exec_pending);
@@ -104,7 +116,16 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 		return e;
 	}
 	mm->rlim_stack = t->rlim_stack;
-	/* Point of no return: the old image goes. */
+	/* Point of no return: the old image goes, and with it every other
+	 * thread of the process (Linux's de_thread). */
+	for (struct task_struct *o = m->tasks; o; o = o->next)
+		if (o != t && o->tgid == t->tgid && o->state != TASK_ZOMBIE && o->state != TASK_DEAD)
+			do_exit(m, o, SIGKILL);
+	if (t->group_leader != t) {
+		/* The exec'ing thread takes over the leader's identity. */
+		t->pid = t->tgid;
+		t->group_leader = t;
+	}
 	old = t->mm;
 	t->mm = mm;
 	if (m->current == t)
@@ -120,12 +141,24 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 	snprintf(t->comm, sizeof(t->comm), "%s", base);
 	/* Handlers reset to default; ignored stay ignored; altstack gone. */
 	for (int i = 0; i < KNSIG; i++) {
-		if (t->sighand.action[i].handler != K_SIG_IGN)
-			memset(&t->sighand.action[i], 0, sizeof(t->sighand.action[i]));
+		if (t->sighand->action[i].handler != K_SIG_IGN)
+			memset(&t->sighand->action[i], 0, sizeof(t->sighand->action[i]));
 	}
 	t->altstack = (struct stack_altstack){ .ss_flags = K_SS_DISABLE };
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
+	t->vfork_done = true;
+	/* A handler table shared with other processes (vfork) becomes ours. */
+	if (t->sighand->count > 1) {
+		struct sighand *own = malloc(sizeof(*own));
+
+		if (own) {
+			*own = *t->sighand;
+			own->count = 1;
+			t->sighand->count--;
+			t->sighand = own;
+		}
+	}
 	for (int fd = 0; fd < NR_OPEN_DEFAULT; fd++)
 		if (t->files->cloexec[fd])
 			fd_close(t->files, fd);
@@ -159,23 +192,3 @@ void task_start_regs(machine_t *m, struct task_struct *t, const struct exec_resu
 	t->fs_base = 0;
 }
 
-void task_exit(machine_t *m, struct task_struct *t, int wait_status)
-{
-	t->exit_code = wait_status;
-	t->state = TASK_ZOMBIE;
-	if (t->pid == m->first_pid) {
-		m->first_status = wait_status;
-		m->first_exited = 1;
-	}
-	/* The address space and files go at once; the zombie keeps its status. */
-	if (t->mm) {
-		if (m->active_mm == t->mm)
-			m->active_mm = NULL;
-		mmput(t->mm);
-		t->mm = NULL;
-	}
-	if (t->files) {
-		files_free(t->files);
-		t->files = NULL;
-	}
-}

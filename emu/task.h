@@ -31,16 +31,48 @@ struct vfile {
 };
 
 struct files_struct {
+	int count;               /* tasks sharing it (CLONE_FILES); 0 means 1 */
 	struct vfile *fd[NR_OPEN_DEFAULT];
 	bool cloexec[NR_OPEN_DEFAULT];
 };
 
-enum task_state { TASK_RUNNING, TASK_ZOMBIE, TASK_DEAD };
+enum task_state {
+	TASK_RUNNING,
+	TASK_INTERRUPTIBLE,   /* asleep in a syscall until wait_fn says so */
+	TASK_ZOMBIE,          /* exited, waiting for its parent's wait */
+	TASK_DEAD,            /* a thread that exited: freed by the scheduler */
+};
+
+/* What a sleeping task waits for: returns WAIT_SLEEP to keep sleeping,
+ * WAIT_RESTART to run the syscall again, or WAIT_RESULT with *result as
+ * the syscall's return value. */
+enum { WAIT_SLEEP, WAIT_RESTART, WAIT_RESULT };
+typedef int (*wait_fn_t)(machine_t *m, struct task_struct *t, long *result);
 
 struct task_struct {
 	struct task_struct *next;       /* in machine->tasks */
 	int pid, tgid, ppid, pgid, sid;
 	enum task_state state;
+	struct task_struct *group_leader;
+
+	/* Sleeping in a syscall (TASK_INTERRUPTIBLE), and how it goes on. */
+	wait_fn_t wait_fn;
+	enum { RESUME_NONE, RESUME_RESTART, RESUME_RESULT, RESUME_SIGNAL } resume;
+	long resume_value;
+	uint64_t wake_deadline_ns;      /* 0: none; host CLOCK_MONOTONIC */
+	uint64_t futex_key_mm, futex_uaddr;
+	uint32_t futex_bitset;
+	bool futex_woken;
+	long wait_args[4];              /* the syscall's own wait state */
+	struct task_struct *vfork_child; /* a vfork parent waits for it */
+	bool vfork_done;                /* a vfork child exec'd or exited */
+	/* Resource usage of reaped children (RUSAGE_CHILDREN). */
+	unsigned long cmin_flt, cmaj_flt;
+	long cmaxrss;
+	unsigned long min_flt_at_exit, maj_flt_at_exit;
+	long maxrss_at_exit;
+	int exit_signal;                /* signal to the parent at exit (SIGCHLD) */
+	bool group_exited;              /* the whole thread group is gone */
 	char comm[TASK_COMM_LEN];
 	char *exe_path;                 /* guest path of the executable */
 
@@ -54,7 +86,7 @@ struct task_struct {
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
 
-	struct sighand sighand;
+	struct sighand *sighand;
 	uint64_t blocked;               /* blocked signal mask (bit n-1 = signal n) */
 	struct sigpending pending;
 	struct stack_altstack altstack;
@@ -76,9 +108,25 @@ struct task_struct {
 };
 
 struct task_struct *task_create(machine_t *m);
+/* fork/vfork/clone: a copy of current per Linux's clone flags; the child's
+ * registers resume after the syscall with RAX 0. */
+struct task_struct *copy_process(machine_t *m, struct task_struct *parent, uint64_t flags,
+				 uint64_t newsp, uint64_t tls, long *err);
+struct task_struct *find_task(machine_t *m, int pid);
+/* Put current to sleep in its syscall until fn lets it go. */
+long task_sleep(machine_t *m, struct task_struct *t, wait_fn_t fn);
+/* A task's wait may now succeed: look again at the next scheduling. */
+void wake_up_process(struct task_struct *t);
+/* Linux's do_exit for one thread, and do_group_exit for the process. */
+void do_exit(machine_t *m, struct task_struct *t, int wait_status);
+void do_group_exit(machine_t *m, struct task_struct *t, int wait_status);
+/* Signals to a process (any thread that does not block it) or a group. */
+int kill_pid(machine_t *m, struct task_struct *sender, int pid, int sig, int code);
+void sys_process_register(struct syscall_desc *table);
+void sys_futex_register(struct syscall_desc *table);
+/* Wakes futex waiters on (mm, uaddr); returns how many. */
+int futex_wake(machine_t *m, struct mm_struct *mm, uint64_t uaddr, int nr, uint32_t bitset);
 void task_free(machine_t *m, struct task_struct *t);
-/* Ends the task with the given wait status (exit or signal). */
-void task_exit(machine_t *m, struct task_struct *t, int wait_status);
 
 /* Replace the task's image with the ELF at host_path (execve's second half,
  * and the first process's start). On failure the task is unchanged. */

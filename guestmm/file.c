@@ -10,6 +10,8 @@
  * — and no VMA either, since a VMA holds its file — so the cache goes.
  * Linux keeps the cache with the inode after the last close; dropping it
  * here keeps the lifetime rule simple until reclaim can shrink the cache.
+ * A shmem file (shmem.c) is its own mapping's host_file, so its last put
+ * frees its pages: the memory of a shared anonymous mapping.
  */
 #include <stdlib.h>
 #include <string.h>

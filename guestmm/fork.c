@@ -23,12 +23,66 @@ struct mm_struct *mm_alloc(struct pglist_data *node)
 	return mm;
 }
 
-/*
- * dup_mm (fork) goes here: copy each VMA except VM_DONTCOPY ones, share
- * file pages, write-protect private anon PTEs in both parent and child
- * (one TLB flush for the parent), and raise mapcount/refcount of every
- * frame the child now maps; VM_WIPEONFORK VMAs start empty in the child.
- */
+/* Linux's dup_mmap: copy each VMA except VM_DONTCOPY ones, share file
+ * pages, write-protect private anon PTEs in both parent and child (one TLB
+ * flush for the parent), and raise mapcount/refcount of every frame the
+ * child now maps; VM_WIPEONFORK VMAs start empty in the child. */
+struct mm_struct *dup_mm(struct mm_struct *oldmm)
+{
+	struct mm_struct *mm = mm_alloc(oldmm->node);
+	struct list_head *pos;
+	bool wrprotected = false;
+
+	if (!mm)
+		return NULL;
+	mm->mmap_base = oldmm->mmap_base;
+	mm->start_code = oldmm->start_code;
+	mm->end_code = oldmm->end_code;
+	mm->start_data = oldmm->start_data;
+	mm->end_data = oldmm->end_data;
+	mm->start_brk = oldmm->start_brk;
+	mm->brk = oldmm->brk;
+	mm->start_stack = oldmm->start_stack;
+	mm->arg_start = oldmm->arg_start;
+	mm->arg_end = oldmm->arg_end;
+	mm->env_start = oldmm->env_start;
+	mm->env_end = oldmm->env_end;
+	mm->def_flags = oldmm->def_flags;
+	mm->rlim_stack = oldmm->rlim_stack;
+	mm->hiwater_rss = 0;
+
+	list_for_each(pos, &oldmm->mmap_list) {
+		struct vm_area_struct *vma = list_entry(pos, struct vm_area_struct, vm_list);
+		struct vm_area_struct *new;
+		long pages = (long)((vma->vm_end - vma->vm_start) >> PAGE_SHIFT);
+
+		if (vma->vm_flags & VM_DONTCOPY)
+			continue;
+		new = vm_area_dup(vma);
+		if (!new)
+			goto fail;
+		new->vm_mm = mm;
+		/* Locks are not inherited (Linux clears VM_LOCKED in the child). */
+		new->vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
+		new->anon_vma = vma->anon_vma ? (void *)mm : NULL;
+		vma_link(mm, new);
+		vm_stat_account(mm, new->vm_flags, pages);
+		if (vma->vm_flags & VM_WIPEONFORK) {
+			new->anon_vma = NULL;
+			continue;
+		}
+		if (copy_page_range(new, vma, &wrprotected))
+			goto fail;
+	}
+	if (wrprotected && oldmm->node->ops && oldmm->node->ops->flush_tlb)
+		oldmm->node->ops->flush_tlb(oldmm->node->host);
+	return mm;
+fail:
+	if (wrprotected && oldmm->node->ops && oldmm->node->ops->flush_tlb)
+		oldmm->node->ops->flush_tlb(oldmm->node->host);
+	mmput(mm);
+	return NULL;
+}
 
 void mmput(struct mm_struct *mm)
 {

@@ -84,7 +84,11 @@ static void page_add_new_anon_rmap(struct vm_area_struct *vma, struct page *page
 {
 	SetPageFlag(page, PG_anon);
 	SetPageFlag(page, PG_swapbacked);
-	page->mapping = vma->anon_vma ? vma->anon_vma : (void *)vma->vm_mm;
+	/* Linux's anon_vma_prepare: the VMA now has anon pages (fork copies
+	 * its PTEs; mremap and merging look at it). */
+	if (!vma->anon_vma)
+		vma->anon_vma = vma->vm_mm;
+	page->mapping = vma->anon_vma;
 	page->index = linear_page_index(vma, addr);
 	page->_mapcount = 0;
 	mod_node_page_state(vma->vm_mm->node, NR_ANON_MAPPED, 1);
@@ -584,6 +588,57 @@ int mm_populate(struct mm_struct *mm, uint64_t start, uint64_t len)
 		err = populate_vma_page_range(vma, nstart, nend);
 		if (err)
 			return err;
+	}
+	return 0;
+}
+
+/* ---- fork ---- */
+
+/* Linux's is_cow_mapping: private and possibly writable. */
+static bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+
+int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+		    bool *wrprotected)
+{
+	struct mm_struct *dst = dst_vma->vm_mm, *src = src_vma->vm_mm;
+	struct pglist_data *node = src->node;
+	bool cow = is_cow_mapping(src_vma->vm_flags);
+	uint64_t addr;
+
+	/* Linux copies no PTEs where a fault can refill them from the page
+	 * cache: shared mappings and private ones with no anon pages. */
+	if (!src_vma->anon_vma)
+		return 0;
+	for (addr = src_vma->vm_start; addr < src_vma->vm_end; addr += PAGE_SIZE) {
+		pte_t *spte = pte_offset(src, addr), *dpte;
+		struct page *page;
+
+		if (!spte) {
+			/* No table here: skip to the next table boundary. */
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		if (pte_none(*spte) || !pte_present(*spte))
+			continue;
+		dpte = pte_alloc(dst, addr);
+		if (!dpte)
+			return -ENOMEM;
+		page = pfn_to_page(node, pte_pfn(*spte));
+		if (cow && (spte->pte & _PAGE_RW)) {
+			spte->pte &= ~_PAGE_RW;
+			*wrprotected = true;
+		}
+		*dpte = *spte;
+		/* The child has not accessed it yet. */
+		dpte->pte &= ~_PAGE_ACCESSED;
+		if (PageFlag(page, PG_zero))
+			continue;
+		get_page(page);
+		page->_mapcount++;
+		add_mm_counter(dst, mm_counter(page), 1);
 	}
 	return 0;
 }

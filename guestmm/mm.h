@@ -13,6 +13,13 @@
 struct mm_struct *mm_alloc(struct pglist_data *node);
 /* Drops a user; at zero, unmaps everything and frees every frame and table. */
 void mmput(struct mm_struct *mm);
+/* fork's copy of an address space, copy-on-write for private memory. NULL
+ * on ENOMEM (nothing of it left behind). */
+struct mm_struct *dup_mm(struct mm_struct *oldmm);
+/* Copies the PTEs of src_vma into dst_vma's mm (fork), write-protecting
+ * COW pages in the source (*wrprotected set: the caller flushes). */
+int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma,
+		    bool *wrprotected);
 
 /* ---- page-table walking (pgtable.c) ---- */
 /* The PTE slot for addr, or NULL when a level above is missing. */

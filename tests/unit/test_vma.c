@@ -736,10 +736,18 @@ START_TEST(test_mremap_move)
 	ck_assert_ptr_null(vma_lookup(mm, b));
 	check_mm(mm);
 
-	/* An untouched anonymous VMA takes its new address as pgoff. */
+	/* The tail was split from a VMA with anon pages: like Linux's split, it
+	 * shares that anon_vma, so a move keeps its pgoff. */
 	r = do_mremap(mm, b + 4 * P, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_FIXED, 0x20000000);
 	ck_assert_int_eq(r, 0x20000000);
-	ck_assert_uint_eq(vma_lookup(mm, 0x20000000)->vm_pgoff, 0x20000000 >> PAGE_SHIFT);
+	ck_assert_uint_eq(vma_lookup(mm, 0x20000000)->vm_pgoff, (b + 4 * P) >> PAGE_SHIFT);
+	check_mm(mm);
+
+	/* An untouched anonymous VMA takes its new address as pgoff. */
+	map_anon(mm, 0x30000000, 4 * P, RW, MAP_FIXED);
+	r = do_mremap(mm, 0x30000000, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_FIXED, 0x40000000);
+	ck_assert_int_eq(r, 0x40000000);
+	ck_assert_uint_eq(vma_lookup(mm, 0x40000000)->vm_pgoff, 0x40000000 >> PAGE_SHIFT);
 	check_mm(mm);
 	env_fini(&e);
 }
