@@ -172,6 +172,7 @@ static void run_once(machine_t *m, struct task_struct *t)
 		handle_interrupt(m, t, rip);
 		return;
 	case STOP_RESCHED:
+		return;
 	case STOP_NONE:
 		break;
 	}

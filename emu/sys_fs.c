@@ -329,24 +329,80 @@ static bool host_fd_is_regular(int fd)
 	return fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode));
 }
 
+/* Waiting for a host fd without stopping the machine. One task alone may
+ * block in the host call. With other guest tasks alive, a blocking host
+ * read of an empty pipe would stop them all, the writer included, so the
+ * task sleeps in the guest kernel instead (restarted when the fd is ready,
+ * which gives SA_RESTART semantics for free). The scheduler only knows
+ * deadlines, so the sleeper asks it to look again every HOST_POLL_NS; the
+ * fd and events are in wait_args[0..1] for a scheduler that can poll. */
+#define HOST_POLL_NS 1000000ULL
+
+static bool others_live(machine_t *m, struct task_struct *t)
+{
+	for (struct task_struct *u = m->tasks; u; u = u->next)
+		if (u != t && (u->state == TASK_RUNNING || u->state == TASK_INTERRUPTIBLE))
+			return true;
+	return false;
+}
+
+static bool host_fd_ready(int fd, short events)
+{
+	struct pollfd p = { fd, events, 0 };
+
+	return poll(&p, 1, 0) != 0;     /* ready, hung up, in error, or EINTR */
+}
+
+static int host_fd_wait(machine_t *m, struct task_struct *t, long *result)
+{
+	if (host_fd_ready((int)t->wait_args[0], (short)t->wait_args[1])) {
+		t->wake_deadline_ns = 0;
+		return WAIT_RESTART;
+	}
+	t->wake_deadline_ns = machine_now_ns(m) + HOST_POLL_NS;
+	return WAIT_SLEEP;
+}
+
+static long sleep_on_host_fd(machine_t *m, struct task_struct *t, int fd, short events)
+{
+	t->wait_args[0] = fd;
+	t->wait_args[1] = events;
+	t->wake_deadline_ns = machine_now_ns(m) + HOST_POLL_NS;
+	return task_sleep(m, t, host_fd_wait);
+}
+
 /* A transfer between guest memory and a host fd through a bounce buffer:
  * pos < 0 uses (and moves) the file position. As on Linux, bytes already
  * transferred win over a later error. A read keeps going past one chunk
  * only on regular files, where Linux would fill the whole buffer; a
  * write keeps going while the host takes everything, as a blocking write
- * does on Linux. */
-static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *seg,
+ * does on Linux. Among several tasks, a blocking read or pipe write that
+ * would wait sleeps instead (above); such a pipe write may then return a
+ * partial count where Linux would have waited to write it all. */
+static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const struct useg *seg,
 		    unsigned long nseg, int64_t pos, int rwf, bool write)
 {
 	uint64_t total = segs_total(seg, nseg), done = 0;
 	size_t bufsz = total < RW_CHUNK ? total : RW_CHUNK;
 	struct ucursor cur = { seg, nseg, 0, 0 };
 	struct sigpipe_hold hold;
-	bool epipe = false;
+	bool epipe = false, coop;
 	int regular = -1;
 	long ret = 0;
 	char *buf;
 
+	coop = !(f->flags & O_NONBLOCK) && !(rwf & RWF_NOWAIT) && others_live(m, t);
+	if (coop && !write && !host_fd_ready(f->host_fd, POLLIN))
+		return sleep_on_host_fd(m, t, f->host_fd, POLLIN);
+	if (coop && write) {
+		/* Pipes and sockets take RWF_NOWAIT; regular files and
+		 * terminals write without waiting on other tasks anyway. */
+		regular = host_fd_is_regular(f->host_fd);
+		if (!regular && !isatty(f->host_fd))
+			rwf |= RWF_NOWAIT;
+		else
+			coop = false;
+	}
 	buf = malloc(bufsz ? bufsz : 1);
 	if (!buf)
 		return -ENOMEM;
@@ -355,6 +411,7 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 	for (;;) {
 		size_t want = total - done < bufsz ? total - done : bufsz;
 		size_t have = want, put;
+		struct ucursor saved = cur;
 		struct iovec iov;
 		ssize_t n;
 
@@ -371,6 +428,13 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 			n = pwritev2(f->host_fd, &iov, 1, pos < 0 ? -1 : pos + (int64_t)done, rwf);
 		else
 			n = preadv2(f->host_fd, &iov, 1, pos < 0 ? -1 : pos + (int64_t)done, rwf);
+		if (n < 0 && coop && errno == EOPNOTSUPP) {
+			coop = false;            /* no RWF_NOWAIT here: just block */
+			rwf &= ~RWF_NOWAIT;
+			if (write)
+				cur = saved;
+			continue;
+		}
 		if (n < 0) {
 			ret = -errno;
 			epipe = ret == -EPIPE;
@@ -402,6 +466,8 @@ static long host_rw(struct task_struct *t, struct vfile *f, const struct useg *s
 		send_sigpipe(t);
 	if (done)
 		return (long)done;
+	if (coop && ret == -EAGAIN)
+		return sleep_on_host_fd(m, t, f->host_fd, POLLOUT);
 	return restartable(ret);
 }
 
@@ -423,33 +489,28 @@ static long buffer_read(struct task_struct *t, struct vfile *f, const struct use
 	return (long)n;
 }
 
-static long file_rw(struct task_struct *t, struct vfile *f, const struct useg *seg,
+static long file_rw(machine_t *m, struct task_struct *t, struct vfile *f, const struct useg *seg,
 		    unsigned long nseg, int64_t pos, int rwf, bool write)
 {
 	if (f->kind == VFILE_BUFFER)
 		return write ? -EINVAL : buffer_read(t, f, seg, nseg, pos);
-	return host_rw(t, f, seg, nseg, pos, rwf, write);
+	return host_rw(m, t, f, seg, nseg, pos, rwf, write);
 }
 
-/* The access mode check Linux makes before looking at an iovec. */
+/* The access mode check Linux makes before looking at an iovec (the
+ * access mode and O_PATH never change after open, so f->flags has them). */
 static long check_rw_mode(struct vfile *f, bool write)
 {
-	int fl = f->flags, acc;
+	int acc = f->flags & O_ACCMODE;
 
-	if (f->kind == VFILE_HOST) {
-		fl = fcntl(f->host_fd, F_GETFL);
-		if (fl < 0)
-			return -EBADF;
-	}
-	if (fl & O_PATH)
+	if (f->flags & O_PATH)
 		return -EBADF;
-	acc = fl & O_ACCMODE;
 	if (write ? (acc != O_WRONLY && acc != O_RDWR) : (acc != O_RDONLY && acc != O_RDWR))
 		return -EBADF;
 	return 0;
 }
 
-static long rw_one(struct task_struct *t, uint64_t fd, uint64_t buf, uint64_t count,
+static long rw_one(machine_t *m, struct task_struct *t, uint64_t fd, uint64_t buf, uint64_t count,
 		   int64_t pos, bool write)
 {
 	struct vfile *f = file_of(t, fd);
@@ -459,31 +520,31 @@ static long rw_one(struct task_struct *t, uint64_t fd, uint64_t buf, uint64_t co
 		return -EBADF;
 	if ((int64_t)count < 0)
 		return -EINVAL;
-	return file_rw(t, f, &s, 1, pos, 0, write);
+	return file_rw(m, t, f, &s, 1, pos, 0, write);
 }
 
 static long sys_read(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	return rw_one(t, a[0], a[1], a[2], -1, false);
+	return rw_one(m, t, a[0], a[1], a[2], -1, false);
 }
 
 static long sys_write(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	return rw_one(t, a[0], a[1], a[2], -1, true);
+	return rw_one(m, t, a[0], a[1], a[2], -1, true);
 }
 
 static long sys_pread64(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
-	return rw_one(t, a[0], a[1], a[2], (int64_t)a[3], false);
+	return rw_one(m, t, a[0], a[1], a[2], (int64_t)a[3], false);
 }
 
 static long sys_pwrite64(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
-	return rw_one(t, a[0], a[1], a[2], (int64_t)a[3], true);
+	return rw_one(m, t, a[0], a[1], a[2], (int64_t)a[3], true);
 }
 
 /* Reads a guest iovec array: the number of segments or -errno. Lengths are
@@ -518,7 +579,7 @@ static long import_iovec(struct task_struct *t, uint64_t uiov, uint64_t vlen, st
 	return (long)vlen;
 }
 
-static long rw_vec(struct task_struct *t, uint64_t fd, uint64_t uiov, uint64_t vlen,
+static long rw_vec(machine_t *m, struct task_struct *t, uint64_t fd, uint64_t uiov, uint64_t vlen,
 		   int64_t pos, int rwf, bool write)
 {
 	struct vfile *f = file_of(t, fd);
@@ -536,19 +597,19 @@ static long rw_vec(struct task_struct *t, uint64_t fd, uint64_t uiov, uint64_t v
 	if (!segs_total(seg, n))
 		r = 0;   /* Linux does not call the file at all */
 	else
-		r = file_rw(t, f, seg, n, pos, rwf, write);
+		r = file_rw(m, t, f, seg, n, pos, rwf, write);
 	free(seg);
 	return r;
 }
 
 static long sys_readv(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	return rw_vec(t, a[0], a[1], a[2], -1, 0, false);
+	return rw_vec(m, t, a[0], a[1], a[2], -1, 0, false);
 }
 
 static long sys_writev(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	return rw_vec(t, a[0], a[1], a[2], -1, 0, true);
+	return rw_vec(m, t, a[0], a[1], a[2], -1, 0, true);
 }
 
 /* On x86-64 the offset is a[3] whole (pos_h is shifted out). */
@@ -556,14 +617,14 @@ static long sys_preadv(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
-	return rw_vec(t, a[0], a[1], a[2], (int64_t)a[3], 0, false);
+	return rw_vec(m, t, a[0], a[1], a[2], (int64_t)a[3], 0, false);
 }
 
 static long sys_pwritev(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	if ((int64_t)a[3] < 0)
 		return -EINVAL;
-	return rw_vec(t, a[0], a[1], a[2], (int64_t)a[3], 0, true);
+	return rw_vec(m, t, a[0], a[1], a[2], (int64_t)a[3], 0, true);
 }
 
 /* preadv2/pwritev2: offset -1 means the file position; RWF_* flags are
@@ -572,14 +633,14 @@ static long sys_preadv2(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	if ((int64_t)a[3] < -1)
 		return -EINVAL;
-	return rw_vec(t, a[0], a[1], a[2], (int64_t)a[3], (int)a[5], false);
+	return rw_vec(m, t, a[0], a[1], a[2], (int64_t)a[3], (int)a[5], false);
 }
 
 static long sys_pwritev2(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	if ((int64_t)a[3] < -1)
 		return -EINVAL;
-	return rw_vec(t, a[0], a[1], a[2], (int64_t)a[3], (int)a[5], true);
+	return rw_vec(m, t, a[0], a[1], a[2], (int64_t)a[3], (int)a[5], true);
 }
 
 static long sys_lseek(machine_t *m, struct task_struct *t, const uint64_t *a)

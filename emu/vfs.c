@@ -592,3 +592,43 @@ char *vfs_realpath(machine_t *m, const char *cwd, const char *path)
 	close(fd);
 	return p;
 }
+
+char *vfs_exec_path(machine_t *m, struct task_struct *t, const char *path, char **guest,
+		    int *err)
+{
+	char *abs, *host = NULL;
+	char link[40];
+	ssize_t n;
+	int fd;
+
+	if (guest)
+		*guest = NULL;
+	abs = vfs_guest_path(m, t, AT_FDCWD, path, err);
+	if (!abs)
+		return NULL;
+	fd = vfs_lookup(m, t, abs, O_PATH, 0, NULL);
+	free(abs);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	*err = -ENOMEM;
+	host = malloc(PATH_MAX + 1);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = host ? readlink(link, host, PATH_MAX + 1) : -1;
+	if (n < 0 || n > PATH_MAX) {
+		free(host);
+		host = NULL;
+	} else {
+		host[n] = '\0';
+		if (guest) {
+			*guest = vfs_fd_guest_path(m, fd);
+			if (!*guest) {
+				free(host);
+				host = NULL;
+			}
+		}
+	}
+	close(fd);
+	return host;
+}

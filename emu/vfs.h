@@ -48,5 +48,11 @@ char *vfs_fd_guest_path(machine_t *m, int host_fd);
 /* The canonical guest absolute path of a guest path (symlinks resolved, as
  * /proc/PID/exe shows it); NULL when it does not resolve. Malloc'd. */
 char *vfs_realpath(machine_t *m, const char *cwd, const char *path);
+/* For execve: the host path of the file a guest path names as the task
+ * sees it (its cwd, /proc/self/exe, /proc/self/fd/N...), and in *guest (if
+ * non-NULL) its canonical guest path, which /proc/PID/exe shows. Both
+ * malloc'd; NULL with *err = -errno (ENOENT, ENOTDIR, ELOOP, EACCES...). */
+char *vfs_exec_path(machine_t *m, struct task_struct *t, const char *path, char **guest,
+		    int *err);
 
 #endif

@@ -738,9 +738,11 @@ START_TEST(test_mremap_move)
 
 	/* The tail was split from a VMA with anon pages: like Linux's split, it
 	 * shares that anon_vma, so a move keeps its pgoff. */
+	uint64_t tail_pgoff = vma_lookup(mm, b + 4 * P)->vm_pgoff;
+
 	r = do_mremap(mm, b + 4 * P, 4 * P, 4 * P, MREMAP_MAYMOVE | MREMAP_FIXED, 0x20000000);
 	ck_assert_int_eq(r, 0x20000000);
-	ck_assert_uint_eq(vma_lookup(mm, 0x20000000)->vm_pgoff, (b + 4 * P) >> PAGE_SHIFT);
+	ck_assert_uint_eq(vma_lookup(mm, 0x20000000)->vm_pgoff, tail_pgoff);
 	check_mm(mm);
 
 	/* An untouched anonymous VMA takes its new address as pgoff. */
