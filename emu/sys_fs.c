@@ -2296,14 +2296,70 @@ static long sys_pselect6(machine_t *m, struct task_struct *t, const uint64_t *a)
 /* ------------------------------------------------------------------ */
 /* sendfile and copy_file_range                                        */
 
+/* sendfile among several tasks, into a pipe or socket: the host's sendfile
+ * would block the machine on a full pipe whose reader is a guest task, so
+ * the data goes through a buffer and a RWF_NOWAIT write, and what the
+ * output did not take is given back to the input (its offset moves back).
+ * off is the offset to use, or NULL for in's file position; *slept tells
+ * that the result is task_sleep's. */
+static long sendfile_coop(machine_t *m, struct task_struct *t, struct vfile *in,
+			  struct vfile *out, off_t *off, size_t count, bool *slept)
+{
+	size_t len = count < 65536 ? count : 65536;
+	struct iovec iov;
+	ssize_t n, w;
+	char *buf;
+
+	*slept = true;
+	if (!host_fd_ready(out->host_fd, POLLOUT))
+		return sleep_on_host_fd(m, t, out->host_fd, POLLOUT);
+	if (!(in->flags & O_NONBLOCK) && !host_fd_ready(in->host_fd, POLLIN))
+		return sleep_on_host_fd(m, t, in->host_fd, POLLIN);
+	*slept = false;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return -ENOMEM;
+	n = off ? pread(in->host_fd, buf, len, *off) : read(in->host_fd, buf, len);
+	if (n <= 0) {
+		free(buf);
+		return n < 0 ? -errno : 0;
+	}
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)n;
+	w = pwritev2(out->host_fd, &iov, 1, -1, RWF_NOWAIT);
+	if (w < 0 && errno == EOPNOTSUPP)
+		w = write(out->host_fd, buf, (size_t)n);
+	if (w < 0)
+		w = -errno;
+	if (w < n && !off) {
+		off_t back = n - (w > 0 ? w : 0);
+
+		if (lseek(in->host_fd, -back, SEEK_CUR) < 0 && w >= 0) {
+			/* An unseekable input cannot take it back: wait for it. */
+			ssize_t rest = write(out->host_fd, buf + w, (size_t)back);
+
+			w += rest > 0 ? rest : 0;
+		}
+	}
+	free(buf);
+	if (off && w > 0)
+		*off += w;
+	if (w == -EAGAIN) {
+		*slept = true;
+		return sleep_on_host_fd(m, t, out->host_fd, POLLOUT);
+	}
+	return w;
+}
+
 /* sendfile between two host files is the host's own (exact errors:
- * EINVAL for O_APPEND output, ESPIPE...); from a generated file it is
- * bounced through guest-kernel memory. */
+ * EINVAL for O_APPEND output, ESPIPE...), except among several tasks into
+ * a pipe (above); from a generated file it is a plain write. */
 static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	struct vfile *in = file_of(t, a[1]), *out;
 	uint64_t count = a[3] > (uint64_t)MAX_RW_COUNT ? (uint64_t)MAX_RW_COUNT : a[3];
 	struct sigpipe_hold hold;
+	bool slept = false;
 	off_t off = 0;
 	long r;
 
@@ -2319,7 +2375,10 @@ static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 	if (in->kind != VFILE_HOST && a[2] && off < 0)
 		return -EINVAL;
 	sigpipe_block(&hold);
-	if (in->kind == VFILE_HOST) {
+	if (in->kind == VFILE_HOST && !(out->flags & O_NONBLOCK) && others_live(m, t) &&
+	    !host_fd_is_regular(out->host_fd) && !isatty(out->host_fd)) {
+		r = sendfile_coop(m, t, in, out, a[2] ? &off : NULL, count, &slept);
+	} else if (in->kind == VFILE_HOST) {
 		r = host_err(sendfile(out->host_fd, in->host_fd, a[2] ? &off : NULL, count));
 	} else {
 		uint64_t pos = a[2] ? (uint64_t)off : in->pos, avail;
@@ -2334,6 +2393,8 @@ static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 			in->pos += r;
 	}
 	sigpipe_restore(&hold, r == -EPIPE);
+	if (slept)
+		return r;
 	if (r == -EPIPE)
 		send_sigpipe(t);
 	r = restartable(r);

@@ -14,10 +14,12 @@
 
 static char *const no_env[] = { NULL };
 
-/* Runs path in m with stdout captured; returns the exit status. */
-static int run_capture(vmemu_machine *m, const char *path, char *out, size_t len)
+/* Runs path (with argument arg, if any) in m with stdout captured; returns
+ * the exit status. */
+static int run_capture_arg(vmemu_machine *m, const char *path, const char *arg, char *out,
+			   size_t len)
 {
-	char *argv[] = { (char *)path, NULL };
+	char *argv[] = { (char *)path, (char *)arg, NULL };
 	int fds[2], status = -1;
 	ssize_t n;
 	size_t got = 0;
@@ -37,6 +39,11 @@ static int run_capture(vmemu_machine *m, const char *path, char *out, size_t len
 	out[got] = 0;
 	close(fds[0]);
 	return status;
+}
+
+static int run_capture(vmemu_machine *m, const char *path, char *out, size_t len)
+{
+	return run_capture_arg(m, path, NULL, out, len);
 }
 
 static vmemu_machine *machine(uint64_t mem)
@@ -117,6 +124,27 @@ START_TEST(two_machines_independent)
 }
 END_TEST
 
+/* A thousand processes come and go: every frame comes back. */
+START_TEST(fork_exec_no_leak)
+{
+	vmemu_machine *m = machine(64 << 20);
+	struct vmemu_meminfo before, after;
+	char out[256], path[512];
+
+	snprintf(path, sizeof(path), "%s/fork_exec", SAMPLES_DIR);
+	ck_assert_int_eq(run_capture_arg(m, path, "3", out, sizeof(out)), 0);
+	ck_assert_int_eq(vmemu_get_meminfo(m, &before), 0);
+	ck_assert_int_eq(run_capture_arg(m, path, "1000", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "1000 children, 0 bad\n");
+	ck_assert_int_eq(vmemu_get_meminfo(m, &after), 0);
+	ck_assert_uint_eq(before.mem_free, after.mem_free);
+	ck_assert_uint_eq(after.anon_pages, 0);
+	ck_assert_uint_eq(after.page_tables, 0);
+	ck_assert_uint_ge(after.pgfault - before.pgfault, 1000);
+	vmemu_machine_destroy(m);
+}
+END_TEST
+
 START_TEST(bad_programs_refused)
 {
 	vmemu_machine *m = machine(16 << 20);
@@ -149,6 +177,7 @@ int main(void)
 	tcase_add_test(tc, same_address_different_code);
 	tcase_add_test(tc, no_frame_leaks_across_runs);
 	tcase_add_test(tc, two_machines_independent);
+	tcase_add_test(tc, fork_exec_no_leak);
 	tcase_add_test(tc, bad_programs_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
