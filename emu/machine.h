@@ -55,6 +55,7 @@ struct vmemu_machine {
 	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid, hook_in, hook_out,
 		hook_block;
 	struct syscall_desc *syscalls;  /* NR_SYSCALLS entries */
+	uint64_t enosys_reported[8];    /* unknown syscalls already named */
 	csh capstone;
 
 	uint8_t *ram;                   /* guest-physical 0, host mapping */

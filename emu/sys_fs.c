@@ -40,10 +40,12 @@
  * - umask: creating calls pass mode & ~t->umask to the host, whose own
  *   umask then applies too (vmemu does not clear it). With the usual host
  *   umask 022 and a guest umask of 022 or wider this is exactly Linux.
- * - A blocking host call (a read from an empty pipe or a terminal, a lock
- *   wait, poll) blocks the whole machine: fine for one process, and the
- *   reason guest-kernel pipes come with the processes issue. An EINTR from
- *   the host becomes a restart code so the dispatcher applies SA_RESTART. */
+ * - A blocking host call blocks the whole machine. Reads, writes and
+ *   sendfile on pipes, sockets and terminals avoid that when other guest
+ *   tasks are alive (they sleep in the guest kernel instead, see
+ *   host_fd_wait); poll, select, flock, F_SETLKW and FIFO opens still block
+ *   in the host. An EINTR from the host becomes a restart code so the
+ *   dispatcher applies SA_RESTART. */
 
 #define RW_CHUNK       (1u << 20)               /* bounce buffer per host call */
 #define MAX_RW_COUNT   (INT_MAX & ~4095L)       /* Linux caps one transfer here */

@@ -52,8 +52,13 @@ static void hook_syscall(uc_engine *uc, void *user)
 		ret = m->syscalls[nr].fn(m, t, &v[1]);
 	} else {
 		ret = -ENOSYS;
-		if (m->cfg.verbose || (m->cfg.trace & VMEMU_TRACE_SYSCALLS))
-			machine_log(m, VMEMU_LOG_NOTICE, "unknown syscall %lu", (unsigned long)nr);
+		/* Named once per number, not at every call. */
+		if ((m->cfg.verbose || (m->cfg.trace & VMEMU_TRACE_SYSCALLS)) &&
+		    nr < NR_SYSCALLS && !(m->enosys_reported[nr / 64] & (1ULL << (nr % 64)))) {
+			m->enosys_reported[nr / 64] |= 1ULL << (nr % 64);
+			machine_log(m, VMEMU_LOG_NOTICE, "unknown syscall %lu: ENOSYS",
+				    (unsigned long)nr);
+		}
 	}
 	t->syscall_ret = ret;
 	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)

@@ -25,7 +25,8 @@
  * /proc/thread-self and their aliases /dev/fd and /dev/std{in,out,err}.
  * The host's /proc/self is vmemu, so nothing of it may reach the guest: a
  * host open that ends up in a host /proc/<pid> (through some other
- * symlink) is refused too, with ENOENT. */
+ * symlink) is refused too, with ENOENT. A --root without /dev/null and
+ * friends gets the host's devices (host_device). */
 
 #define MAX_REDIRECTS 40        /* Linux's MAXSYMLINKS */
 #define OPENAT2_RETRIES 16      /* RESOLVE_IN_ROOT gives EAGAIN on a racing rename */

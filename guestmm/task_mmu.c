@@ -1,0 +1,97 @@
+/* smaps accounting over the real page tables: every present PTE's frame is
+ * counted once in RSS and 1/mapcount in PSS, exactly as Linux's
+ * smaps_pte_entry and smaps_account do. */
+#include <string.h>
+
+#include "task_mmu.h"
+
+static void smaps_page_accumulate(struct mem_size_stats *mss, const struct page *page,
+				  uint64_t size, uint64_t pss, bool dirty, bool locked,
+				  bool private)
+{
+	mss->pss += pss;
+	if (PageFlag(page, PG_anon))
+		mss->pss_anon += pss;
+	else if (PageFlag(page, PG_swapbacked))
+		mss->pss_shmem += pss;
+	else
+		mss->pss_file += pss;
+	if (locked)
+		mss->pss_locked += pss;
+	if (dirty || PageFlag(page, PG_dirty)) {
+		mss->pss_dirty += pss;
+		if (private)
+			mss->private_dirty += size;
+		else
+			mss->shared_dirty += size;
+	} else {
+		if (private)
+			mss->private_clean += size;
+		else
+			mss->shared_clean += size;
+	}
+}
+
+static void smaps_account(struct mem_size_stats *mss, const struct page *page, bool young,
+			  bool dirty, bool locked)
+{
+	uint64_t size = PAGE_SIZE;
+	int mapcount;
+
+	if (PageFlag(page, PG_anon)) {
+		mss->anonymous += size;
+		if (!PageFlag(page, PG_swapbacked) && !dirty && !PageFlag(page, PG_dirty))
+			mss->lazyfree += size;
+	}
+	mss->resident += size;
+	if (young || PageFlag(page, PG_referenced))
+		mss->referenced += size;
+	/* A page only this mapping references is private, whatever its
+	 * mapcount says (Linux's page_count == 1 shortcut). */
+	if (page->_refcount == 1) {
+		smaps_page_accumulate(mss, page, size, size << PSS_SHIFT, dirty, locked, true);
+		return;
+	}
+	mapcount = page_mapcount(page);
+	if (mapcount >= 2)
+		smaps_page_accumulate(mss, page, size, (size << PSS_SHIFT) / mapcount, dirty,
+				      locked, false);
+	else
+		smaps_page_accumulate(mss, page, size, size << PSS_SHIFT, dirty, locked, true);
+}
+
+void smap_gather_stats(struct vm_area_struct *vma, struct mem_size_stats *mss)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	bool locked = vma->vm_flags & VM_LOCKED;
+	uint64_t addr;
+
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		pte_t *pte = pte_offset(mm, addr);
+		struct page *page;
+
+		if (!pte) {
+			/* No PTE table: skip to the next one. */
+			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		if (!pte_present(*pte))
+			continue;
+		page = pfn_to_page(mm->node, pte_pfn(*pte));
+		/* vm_normal_page: the shared zero page is not the mapping's. */
+		if (PageFlag(page, PG_zero))
+			continue;
+		smaps_account(mss, page, pte_young(*pte), pte_dirty(*pte), locked);
+		if (locked)
+			mss->locked += PAGE_SIZE;
+	}
+}
+
+void smaps_rollup(struct mm_struct *mm, struct mem_size_stats *mss)
+{
+	struct list_head *pos;
+
+	memset(mss, 0, sizeof(*mss));
+	list_for_each(pos, &mm->mmap_list)
+		smap_gather_stats(list_entry(pos, struct vm_area_struct, vm_list), mss);
+}
