@@ -176,22 +176,34 @@ int cpu_init(machine_t *m)
 
 /* Guests run at CPL 3, as on Linux, so privileged instructions fault. Unicorn
  * starts at CPL 0 and writing CS does not lower it; an iretq from the
- * kernel's trampoline does (DESIGN.md fact 4). This points the engine at
- * that iretq with a frame that lands on rip/rsp in user mode. */
-void cpu_enter_user(machine_t *m, uint64_t rip, uint64_t rsp)
+ * kernel's trampoline does (DESIGN.md fact 4). A task entering user mode
+ * afresh (start, execve) resumes at that iretq; its frame is written by
+ * cpu_write_iret_frame just before it runs, since the page is shared by all
+ * tasks. */
+void cpu_enter_user(machine_t *m)
+{
+	uint64_t start = KERNEL_TRAMPOLINE + IRETQ_OFFSET;
+	uint64_t kstack = KERNEL_TRAMPOLINE + IRET_FRAME_OFFSET;
+
+	uc_reg_write(m->uc, UC_X86_REG_RSP, &kstack);
+	uc_reg_write(m->uc, UC_X86_REG_RIP, &start);
+}
+
+bool cpu_at_user_entry(uint64_t rip)
+{
+	return rip == KERNEL_TRAMPOLINE + IRETQ_OFFSET;
+}
+
+void cpu_write_iret_frame(machine_t *m, uint64_t rip, uint64_t rsp)
 {
 	uint64_t *frame = (uint64_t *)(m->ram + (m->trampoline_pfn << PAGE_SHIFT) +
 				       IRET_FRAME_OFFSET);
-	uint64_t start = KERNEL_TRAMPOLINE + IRETQ_OFFSET;
-	uint64_t kstack = KERNEL_TRAMPOLINE + IRET_FRAME_OFFSET;
 
 	frame[0] = rip;
 	frame[1] = USER_CS;
 	frame[2] = 0x202;     /* IF, as Linux starts a process */
 	frame[3] = rsp;
 	frame[4] = USER_DS;
-	uc_reg_write(m->uc, UC_X86_REG_RSP, &kstack);
-	uc_reg_write(m->uc, UC_X86_REG_RIP, &start);
 }
 
 static void probe_intr(uc_engine *uc, uint32_t intno, void *user)

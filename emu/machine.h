@@ -112,7 +112,9 @@ int cpu_init(machine_t *m);
 int cpu_init_cpuid(machine_t *m);
 const struct cpuid_leaf *cpuid_lookup(const machine_t *m, uint32_t leaf, uint32_t sub);
 uint64_t cpu_hwcap(const machine_t *m);
-void cpu_enter_user(machine_t *m, uint64_t rip, uint64_t rsp);
+void cpu_enter_user(machine_t *m);
+bool cpu_at_user_entry(uint64_t rip);
+void cpu_write_iret_frame(machine_t *m, uint64_t rip, uint64_t rsp);
 void cpu_clear_exception_state(machine_t *m);
 
 /* run.c */

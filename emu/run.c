@@ -150,6 +150,8 @@ static void run_once(machine_t *m, struct task_struct *t)
 	uc_err err;
 
 	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
+	if (cpu_at_user_entry(rip))
+		cpu_write_iret_frame(m, t->entry_rip, t->entry_rsp);
 	m->stop = STOP_NONE;
 	err = uc_emu_start(m->uc, rip, KERNEL_UNTIL, 0, 0);
 	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);

@@ -394,13 +394,20 @@ static long sys_execve(machine_t *m, struct task_struct *t, const uint64_t *a)
 		free_strings(argv);
 		return err;
 	}
-	host = vfs_host_path(m, t->cwd, path);
-	if (!host) {
-		e = EXEC_ENOENT;
-	} else {
-		e = task_exec(m, t, host, path, argv, envp);
-		free(host);
+	{
+		char *guest = NULL;
+		int verr = 0;
+
+		host = vfs_exec_path(m, t, path, &guest, &verr);
+		free(guest);
+		if (!host) {
+			free_strings(argv);
+			free_strings(envp);
+			return verr ? verr : -ENOENT;
+		}
 	}
+	e = task_exec(m, t, host, path, argv, envp);
+	free(host);
 	free_strings(argv);
 	free_strings(envp);
 	if (e != EXEC_OK)

@@ -188,7 +188,9 @@ void task_start_regs(machine_t *m, struct task_struct *t, const struct exec_resu
 	uc_reg_write(m->uc, UC_X86_REG_FPTAG, &tag);
 	uc_reg_write(m->uc, UC_X86_REG_MXCSR, &mxcsr);
 	uc_reg_write(m->uc, UC_X86_REG_EFLAGS, &flags);
-	cpu_enter_user(m, r->entry, r->stack_pointer);
+	t->entry_rip = r->entry;
+	t->entry_rsp = r->stack_pointer;
+	cpu_enter_user(m);
 	t->fs_base = 0;
 }
 

@@ -82,6 +82,7 @@ struct task_struct {
 	unsigned int umask;
 
 	uc_context *ctx;                /* registers while not running */
+	uint64_t entry_rip, entry_rsp;  /* where a fresh image enters user mode */
 	uint64_t fs_base;
 	uint64_t clear_child_tid;
 	uint64_t robust_list, robust_len;
