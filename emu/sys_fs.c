@@ -2075,12 +2075,55 @@ out:
 	return r;
 }
 
+/* poll among several tasks: the others must run while this one waits, so
+ * it sleeps in the guest kernel and polls again (without waiting) when the
+ * scheduler asks, until something is ready or its deadline passes.
+ * wait_args: ufds, nfds, deadline (0: none). */
+static int poll_wait(machine_t *m, struct task_struct *t, long *result)
+{
+	struct timespec zero = { 0, 0 };
+	uint64_t deadline = (uint64_t)t->wait_args[2], now;
+	long r = do_poll(t, (uint64_t)t->wait_args[0], (uint64_t)t->wait_args[1], &zero, NULL);
+
+	now = machine_now_ns(m);
+	if (r != 0 || (deadline && now >= deadline)) {
+		t->wake_deadline_ns = 0;
+		*result = r;
+		return WAIT_RESULT;
+	}
+	t->wake_deadline_ns = now + HOST_POLL_NS;
+	if (deadline && deadline < t->wake_deadline_ns)
+		t->wake_deadline_ns = deadline;
+	return WAIT_SLEEP;
+}
+
+/* Returns the poll result, or puts t to sleep when it must wait while other
+ * tasks are alive (timeout NULL: for ever). */
+static long poll_or_sleep(machine_t *m, struct task_struct *t, uint64_t ufds, uint64_t nfds,
+			  const struct timespec *timeout)
+{
+	struct timespec zero = { 0, 0 };
+	long r;
+
+	if (!others_live(m, t) || (timeout && !timeout->tv_sec && !timeout->tv_nsec))
+		return do_poll(t, ufds, nfds, timeout, NULL);
+	r = do_poll(t, ufds, nfds, &zero, NULL);
+	if (r != 0)
+		return r;
+	t->wait_args[0] = (long)ufds;
+	t->wait_args[1] = (long)nfds;
+	t->wait_args[2] = timeout ? (long)(machine_now_ns(m) + (uint64_t)timeout->tv_sec *
+					   1000000000ULL + (uint64_t)timeout->tv_nsec) : 0;
+	t->wake_deadline_ns = machine_now_ns(m) + HOST_POLL_NS;
+	return task_sleep(m, t, poll_wait);
+}
+
 static long sys_poll(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	int ms = (int)a[2];
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
-	return do_poll(t, a[0], a[1], ms < 0 ? NULL : &ts, NULL);
+	return poll_or_sleep(m, t, a[0], a[1], ms < 0 ? NULL : &ts);
 }
 
 static long get_timespec(struct task_struct *t, uint64_t uts, struct timespec *ts)
@@ -2109,6 +2152,8 @@ static long sys_ppoll(machine_t *m, struct task_struct *t, const uint64_t *a)
 			return r;
 	}
 	left = ts;       /* an answer without waiting leaves all of it */
+	if (others_live(m, t))
+		return poll_or_sleep(m, t, a[0], a[1], a[2] ? &ts : NULL);
 	r = do_poll(t, a[0], a[1], a[2] ? &ts : NULL, &left);
 	if (a[2] && r != -EFAULT) {
 		if (r == 0)
