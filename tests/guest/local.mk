@@ -9,7 +9,8 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-exit_status.test \
 	tests/guest/sample-mm_ops.test \
 	tests/guest/sample-segv_handler.test \
-	tests/guest/sample-privileged.test
+	tests/guest/sample-privileged.test \
+	tests/guest/sample-mm_ops-fork.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
 TEST_EXTENSIONS += .test
