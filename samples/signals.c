@@ -393,9 +393,12 @@ static void onstack_handler(int sig, siginfo_t *si, void *ctx)
 
 static const char *ss_flags_name(int f)
 {
-	static char buf[64];
+	/* Several may appear in one printf. */
+	static char bufs[4][64];
+	static unsigned n;
+	char *buf = bufs[n++ % 4];
 
-	snprintf(buf, sizeof(buf), "%s%s%s%s",
+	snprintf(buf, sizeof(bufs[0]), "%s%s%s%s",
 		 f & SS_ONSTACK ? "ONSTACK|" : "", f & SS_DISABLE ? "DISABLE|" : "",
 		 f & SS_AUTODISARM ? "AUTODISARM|" : "", f ? "" : "0|");
 	buf[strlen(buf) - 1] = 0;
