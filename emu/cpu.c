@@ -10,7 +10,8 @@
 #define CPUID1_ECX_HIDDEN ((1u << 12) /* FMA */ | (1u << 26) /* XSAVE */ | \
 			   (1u << 27) /* OSXSAVE */ | (1u << 28) /* AVX */ | \
 			   (1u << 29) /* F16C */)
-#define CPUID7_EBX_HIDDEN ((1u << 5) /* AVX2 */ | (1u << 16) /* AVX512F */ | \
+#define CPUID7_EBX_HIDDEN ((1u << 0) /* FSGSBASE: CR4.FSGSBASE is off */ | \
+			   (1u << 5) /* AVX2 */ | (1u << 16) /* AVX512F */ | \
 			   (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | \
 			   (1u << 28) | (1u << 30) | (1u << 31))
 

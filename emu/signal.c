@@ -189,8 +189,12 @@ static void fxsave_write(machine_t *m, const uint8_t *fx)
 		uc_reg_write(m->uc, UC_X86_REG_XMM0 + i, fx + 160 + 16 * i);
 }
 
+/* Linux's on_sig_stack: with SS_AUTODISARM the stack is free for reuse
+ * (swapcontext-style code may run on it), so it never counts as in use. */
 static bool on_sig_stack(const struct task_struct *t, uint64_t sp)
 {
+	if (t->altstack.ss_flags & K_SS_AUTODISARM)
+		return false;
 	return t->altstack.ss_size && sp > t->altstack.ss_sp &&
 	       sp - t->altstack.ss_sp <= t->altstack.ss_size;
 }
@@ -329,6 +333,9 @@ bool do_signal(machine_t *m, struct task_struct *t)
 {
 	int sig;
 
+	/* Only nanosleep sleeps with -ERESTART_RESTARTBLOCK. */
+	if (t->in_syscall && t->syscall_ret == -ERESTART_RESTARTBLOCK)
+		nanosleep_interrupted(m, t);
 	while ((sig = next_signal(t)) != 0) {
 		struct k_sigaction *ka = &t->sighand->action[sig - 1];
 		struct k_siginfo info = t->pending.info[sig - 1];

@@ -90,5 +90,8 @@ bool do_signal(struct vmemu_machine *m, struct task_struct *t);
 /* rt_sigreturn: restore registers and mask from the frame at RSP. */
 long sys_rt_sigreturn_restore(struct vmemu_machine *m, struct task_struct *t);
 bool signal_pending(const struct task_struct *t);
+/* sys_time.c: a relative nanosleep that a signal ends early writes the time
+ * left (Linux's nanosleep_copyout, done when the sleeper sees the signal). */
+void nanosleep_interrupted(struct vmemu_machine *m, struct task_struct *t);
 
 #endif

@@ -6,6 +6,11 @@
 
 #include "syscall.h"
 
+#define K_SA_EXPOSE_TAGBITS 0x00000800
+#define UAPI_SA_FLAGS (K_SA_NOCLDSTOP | K_SA_NOCLDWAIT | K_SA_SIGINFO | K_SA_ONSTACK | \
+		       K_SA_RESTART | K_SA_NODEFER | K_SA_RESETHAND | K_SA_EXPOSE_TAGBITS | \
+		       K_SA_RESTORER)
+
 static long sys_rt_sigaction(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	int sig = (int)a[0];
@@ -24,6 +29,9 @@ static long sys_rt_sigaction(machine_t *m, struct task_struct *t, const uint64_t
 		return -EFAULT;
 	if (a[1]) {
 		act.mask &= ~SIG_KERNEL_ONLY_MASK;
+		/* Linux (5.11+) keeps only the flags it knows, so that a
+		 * program can tell which ones this kernel supports. */
+		act.flags &= UAPI_SA_FLAGS;
 		*ka = act;
 		/* Setting SIG_IGN discards a pending instance (POSIX). */
 		if (act.handler == K_SIG_IGN ||
@@ -69,12 +77,14 @@ static long sys_sigaltstack(machine_t *m, struct task_struct *t, const uint64_t 
 	bool on;
 
 	uc_reg_read(m->uc, UC_X86_REG_RSP, &rsp);
-	on = t->altstack.ss_size && rsp > t->altstack.ss_sp &&
+	on = !(t->altstack.ss_flags & K_SS_AUTODISARM) && t->altstack.ss_size &&
+	     rsp > t->altstack.ss_sp &&
 	     rsp - t->altstack.ss_sp <= t->altstack.ss_size;
 	old.ss_sp = t->altstack.ss_sp;
 	old.ss_size = t->altstack.ss_size;
-	old.ss_flags = on ? K_SS_ONSTACK : (t->altstack.ss_size ? 0 : K_SS_DISABLE) |
-		       (t->altstack.ss_flags & K_SS_AUTODISARM);
+	/* Linux's sas_ss_flags(sp) | (sas_ss_flags & SS_AUTODISARM). */
+	old.ss_flags = (on ? K_SS_ONSTACK : t->altstack.ss_size ? 0 : K_SS_DISABLE) |
+		       (int32_t)(t->altstack.ss_flags & K_SS_AUTODISARM);
 	old.pad = 0;
 	if (a[0]) {
 		if (copy_from_user(t->mm, &ss, a[0], sizeof(ss)))

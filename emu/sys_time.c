@@ -1,5 +1,5 @@
 /* Time syscalls: the host's clocks (a virtual clock for deterministic runs
- * comes with that issue), and sleeping. */
+ * comes with that issue), and sleeping as a guest-kernel sleep. */
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -79,28 +79,87 @@ static long sys_time(machine_t *m, struct task_struct *t, const uint64_t *a)
 	return now;
 }
 
-/* Sleeps on the host; with one guest task nothing else could run. The
- * scheduler of the processes issue turns this into a guest-kernel sleep. */
+/* Sleeping is a guest-kernel sleep until a deadline on the host's
+ * CLOCK_MONOTONIC (the scheduler's clock), so that other guest tasks run
+ * meanwhile and a signal interrupts it. wait_args while asleep: [0] the
+ * deadline, [1] where a relative sleep's remainder goes, [3] the marker
+ * that restart_syscall looks for. */
+#define NANOSLEEP_RESTART (-0x6e736c70L) /* never a user pointer, as wait4 keeps one there */
+
+static bool cpu_clock(clockid_t clk)
+{
+	return clk == CLOCK_PROCESS_CPUTIME_ID || clk == CLOCK_THREAD_CPUTIME_ID;
+}
+
+static int nanosleep_wait(machine_t *m, struct task_struct *t, long *result)
+{
+	if (machine_now_ns(m) < t->wake_deadline_ns)
+		return WAIT_SLEEP;
+	t->wake_deadline_ns = 0;
+	t->wait_args[3] = 0;
+	*result = 0;
+	return WAIT_RESULT;
+}
+
+/* Linux's hrtimer_nanosleep: a relative sleep that a signal interrupts
+ * returns -ERESTART_RESTARTBLOCK (EINTR for a handler, restart_syscall
+ * resuming the same deadline otherwise); an absolute one -ERESTARTNOHAND,
+ * which runs it again as it was. */
+static long sleep_until(machine_t *m, struct task_struct *t, uint64_t deadline, uint64_t urem,
+			bool relative)
+{
+	if (machine_now_ns(m) >= deadline)
+		return 0;
+	t->wake_deadline_ns = deadline;
+	t->wait_args[0] = (long)deadline;
+	t->wait_args[1] = relative ? (long)urem : 0;
+	t->wait_args[3] = relative ? NANOSLEEP_RESTART : 0;
+	task_sleep(m, t, nanosleep_wait);
+	return relative ? -ERESTART_RESTARTBLOCK : -ERESTARTNOHAND;
+}
+
+void nanosleep_interrupted(machine_t *m, struct task_struct *t)
+{
+	uint64_t now = machine_now_ns(m), deadline = (uint64_t)t->wait_args[0], left;
+	struct k_timespec k;
+
+	t->wake_deadline_ns = 0;
+	if (t->wait_args[3] != NANOSLEEP_RESTART || !t->wait_args[1])
+		return;
+	/* Linux's nanosleep_copyout: the time still to sleep; a fault is
+	 * the syscall's -EFAULT in Linux, but the sleep is over either way. */
+	left = deadline > now ? deadline - now : 0;
+	k.tv_sec = (int64_t)(left / 1000000000ULL);
+	k.tv_nsec = (int64_t)(left % 1000000000ULL);
+	copy_to_user(t->mm, (uint64_t)t->wait_args[1], &k, sizeof(k));
+}
+
 static long do_nanosleep(machine_t *m, struct task_struct *t, clockid_t clk, int flags,
 			 uint64_t ureq, uint64_t urem)
 {
 	struct k_timespec k;
-	struct timespec req, rem;
-	int r;
+	uint64_t now = machine_now_ns(m), req_ns;
 
 	if (copy_from_user(t->mm, &k, ureq, sizeof(k)))
 		return -EFAULT;
 	if (k.tv_nsec < 0 || k.tv_nsec >= 1000000000 || k.tv_sec < 0)
 		return -EINVAL;
-	req.tv_sec = k.tv_sec;
-	req.tv_nsec = k.tv_nsec;
-	r = clock_nanosleep(clk, flags, &req, &rem);
-	if (r == EINTR && urem && !(flags & TIMER_ABSTIME)) {
-		k.tv_sec = rem.tv_sec;
-		k.tv_nsec = rem.tv_nsec;
-		copy_to_user(t->mm, urem, &k, sizeof(k));
+	req_ns = (uint64_t)k.tv_sec > (UINT64_MAX / 2) / 1000000000ULL
+		 ? UINT64_MAX / 2 : (uint64_t)k.tv_sec * 1000000000ULL + (uint64_t)k.tv_nsec;
+	if (flags & TIMER_ABSTIME) {
+		struct timespec ts;
+		uint64_t clk_now;
+
+		/* The same distance from now on the scheduler's clock. A
+		 * CPU-time clock counts as wall time: a sleeping guest uses
+		 * no CPU, so Linux would wake it only through other threads. */
+		clock_gettime(cpu_clock(clk) ? CLOCK_MONOTONIC : clk, &ts);
+		clk_now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		if (req_ns <= clk_now)
+			return 0;
+		return sleep_until(m, t, now + (req_ns - clk_now), 0, false);
 	}
-	return r ? -r : 0;
+	return sleep_until(m, t, now + req_ns, urem, true);
 }
 
 static long sys_nanosleep(machine_t *m, struct task_struct *t, const uint64_t *a)
@@ -116,7 +175,20 @@ static long sys_clock_nanosleep(machine_t *m, struct task_struct *t, const uint6
 		return -EINVAL;
 	if (!clockid_valid(clk))
 		return -EINVAL;
+	/* Linux's posix clocks without an nsleep method. */
+	if (clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE ||
+	    clk == CLOCK_MONOTONIC_COARSE)
+		return -EOPNOTSUPP;
 	return do_nanosleep(m, t, clk, (int)a[1], a[2], a[3]);
+}
+
+/* Linux's restart_syscall: an interrupted relative sleep goes on to its
+ * first deadline; anything else says EINTR (do_no_restart_syscall). */
+static long sys_restart_syscall(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	if (t->wait_args[3] != NANOSLEEP_RESTART)
+		return -EINTR;
+	return sleep_until(m, t, (uint64_t)t->wait_args[0], (uint64_t)t->wait_args[1], true);
 }
 
 void sys_time_register(struct syscall_desc *table)
@@ -127,4 +199,5 @@ void sys_time_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_time, sys_time);
 	SYSCALL(table, SYS_nanosleep, sys_nanosleep);
 	SYSCALL(table, SYS_clock_nanosleep, sys_clock_nanosleep);
+	SYSCALL(table, SYS_restart_syscall, sys_restart_syscall);
 }

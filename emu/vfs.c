@@ -16,6 +16,7 @@
 #include <linux/openat2.h>
 
 #include "vfs.h"
+#include "procfs.h"
 
 /* How it works. Every host look-up is openat2(root_fd, guest_abs) with
  * RESOLVE_IN_ROOT, so ".." at the root and absolute symlinks stay below the
@@ -188,6 +189,7 @@ enum special_kind {
 	SP_LINK,         /* a generated symlink, not followed: sp->link */
 	SP_REDIRECT,     /* look up sp->path instead */
 	SP_HOSTFD,       /* the open file behind guest fd: reopen sp->host_fd */
+	SP_GENERATED,    /* contents the guest kernel made: sp->path holds them */
 };
 
 struct special {
@@ -391,6 +393,15 @@ static int classify(machine_t *m, struct task_struct *t, const char *guest_abs, 
 			goto out;
 		}
 	}
+	{
+		size_t glen;
+
+		if (procfs_generate(m, t, np, &sp->path, &glen) == 0) {
+			sp->host_fd = (int)glen;
+			r = SP_GENERATED;
+			goto out;
+		}
+	}
 	rest = after_prefix(np, "/proc");
 	if (!rest || !*rest)
 		goto out;
@@ -502,6 +513,10 @@ int vfs_lookup(machine_t *m, struct task_struct *t, const char *guest_abs,
 			break;
 		case SP_HOSTFD:
 			r = reopen_host_fd(sp.host_fd, flags, mode);
+			break;
+		case SP_GENERATED:
+			r = procfs_memfd(cur, sp.path, (size_t)sp.host_fd, flags & ~O_PATH);
+			free(sp.path);
 			break;
 		case SP_LINK:    /* not followed: open(O_NOFOLLOW)'s answer */
 			if (link)

@@ -10,7 +10,8 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-mm_ops.test \
 	tests/guest/sample-segv_handler.test \
 	tests/guest/sample-privileged.test \
-	tests/guest/sample-mm_ops-fork.test
+	tests/guest/sample-mm_ops-fork.test \
+	tests/guest/sample-cpu_model.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
 TEST_EXTENSIONS += .test
@@ -27,7 +28,10 @@ EXTRA_DIST += \
 	samples/exit_status.c \
 	samples/mm_ops.c \
 	samples/segv_handler.c \
-	samples/privileged.c
+	samples/privileged.c \
+	samples/cpu_model.c \
+	samples/fork_exec.c \
+	samples/fixed_code.c
 
 # compare.sh builds the samples in tests/guest/bin/. A rule without a
 # recipe, so that Makefile.am may still give clean-local one of its own.

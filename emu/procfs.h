@@ -1,0 +1,17 @@
+/* Files the guest kernel generates (/proc, /sys): their contents, in the
+ * formats Linux prints, from the machine's real state. */
+#ifndef EMU_PROCFS_H
+#define EMU_PROCFS_H
+
+#include "task.h"
+
+/* Contents of the generated file at guest_abs (normalised), malloc'd in
+ * *buf; -ENOENT when the guest kernel does not generate that path. */
+int procfs_generate(machine_t *m, struct task_struct *t, const char *guest_abs, char **buf,
+		    size_t *len);
+
+/* A read-only host memfd holding buf: how generated files reach the
+ * ordinary fd paths (read, lseek, fstat, mmap). Returns the fd or -errno. */
+int procfs_memfd(const char *name, const char *buf, size_t len, int flags);
+
+#endif
