@@ -314,6 +314,47 @@ static void check_restart(int restart)
 	set_handler(SIGUSR1, SIG_DFL, 0);
 }
 
+/* A relative nanosleep ended by a handler: EINTR even with SA_RESTART, and
+ * the time left is written back. */
+static void check_nanosleep_eintr(void)
+{
+	int done[2];
+	char c;
+	pid_t pid;
+	struct timespec req = { 5, 0 }, rem = { -1, -1 };
+	int r, e;
+
+	reset_seen();
+	set_handler(SIGUSR1, count_handler, SA_RESTART);
+	if (pipe(done)) {
+		perror("pipe");
+		return;
+	}
+	pid = xfork();
+	if (pid == 0) {
+		close(done[1]);
+		fcntl(done[0], F_SETFL, O_NONBLOCK);
+		for (int i = 0; i < 500; i++) {
+			sleep_ms(20);
+			if (read(done[0], &c, 1) == 0)
+				_exit(0);
+			kill(getppid(), SIGUSR1);
+		}
+		_exit(4);
+	}
+	close(done[0]);
+	errno = 0;
+	r = nanosleep(&req, &rem);
+	e = errno;
+	close(done[1]);
+	printf("nanosleep interrupted: %d %s handler ran=%s rem in (0,5s)=%s\n", r,
+	       e == EINTR ? "EINTR" : strerror(e), yesno(hits > 0),
+	       yesno(rem.tv_sec >= 0 && rem.tv_sec < 5 && rem.tv_nsec >= 0 &&
+		     rem.tv_nsec < 1000000000L && (rem.tv_sec || rem.tv_nsec)));
+	report_child("nanosleep interrupter", pid);
+	set_handler(SIGUSR1, SIG_DFL, 0);
+}
+
 static void nodefer_handler(int sig)
 {
 	depth++;
@@ -1023,6 +1064,7 @@ int main(void)
 	check_sigaction_flags();
 	check_restart(0);
 	check_restart(1);
+	check_nanosleep_eintr();
 	check_nodefer();
 	check_resethand();
 	check_altstack();
