@@ -11,7 +11,8 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-segv_handler.test \
 	tests/guest/sample-privileged.test \
 	tests/guest/sample-mm_ops-fork.test \
-	tests/guest/sample-cpu_model.test
+	tests/guest/sample-cpu_model.test \
+	tests/guest/sample-rss_pss.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
 TEST_EXTENSIONS += .test
@@ -30,6 +31,7 @@ EXTRA_DIST += \
 	samples/segv_handler.c \
 	samples/privileged.c \
 	samples/cpu_model.c \
+	samples/rss_pss.c \
 	samples/fork_exec.c \
 	samples/fixed_code.c
 
