@@ -565,12 +565,13 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 
 int procfs_memfd(const char *name, const char *buf, size_t len, int flags)
 {
-	int acc = flags & O_ACCMODE, fd;
+	int acc = flags & O_ACCMODE, fd, rfd;
+	char link[40];
 	size_t done = 0;
 
 	if (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
 		return -EACCES;
-	fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (done < len) {
@@ -582,8 +583,59 @@ int procfs_memfd(const char *name, const char *buf, size_t len, int flags)
 		}
 		done += (size_t)n;
 	}
-	lseek(fd, 0, SEEK_SET);
 	fchmod(fd, 0444);
-	fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-	return fd;
+	/* The guest's descriptor is read-only; procfs_refresh writes through
+	 * a descriptor of its own. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	rfd = open(link, O_RDONLY | O_CLOEXEC);
+	close(fd);
+	return rfd < 0 ? -errno : rfd;
+}
+
+bool procfs_is_generated(const char *p)
+{
+	static const char *const fixed[] = {
+		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat",
+		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
+		"/sys/devices/system/cpu/present",
+	};
+	static const char *const per_task[] = {
+		"maps", "smaps", "smaps_rollup", "status", "statm", "comm", "cmdline", "environ",
+	};
+	const char *sub;
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (!strcmp(p, fixed[i]))
+			return true;
+	if (strncmp(p, "/proc/", 6))
+		return false;
+	sub = strchr(p + 6, '/');
+	if (!sub)
+		return false;
+	for (size_t i = 0; i < sizeof(per_task) / sizeof(per_task[0]); i++)
+		if (!strcmp(sub + 1, per_task[i]))
+			return true;
+	return false;
+}
+
+void procfs_refresh(machine_t *m, struct task_struct *t, const char *guest_abs, int host_fd)
+{
+	char link[40], *buf;
+	size_t len, done = 0;
+	int wfd;
+
+	if (procfs_generate(m, t, guest_abs, &buf, &len))
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", host_fd);
+	wfd = open(link, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	while (wfd >= 0 && done < len) {
+		ssize_t n = write(wfd, buf + done, len - done);
+
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (wfd >= 0)
+		close(wfd);
+	free(buf);
 }

@@ -14,4 +14,10 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *guest_abs, 
  * ordinary fd paths (read, lseek, fstat, mmap). Returns the fd or -errno. */
 int procfs_memfd(const char *name, const char *buf, size_t len, int flags);
 
+/* Whether the guest kernel generates the file at guest_abs (no work done). */
+bool procfs_is_generated(const char *guest_abs);
+/* Makes the contents of a generated file again into its memfd (reads from
+ * offset 0 see the state of that moment, as with Linux's seq_file). */
+void procfs_refresh(machine_t *m, struct task_struct *t, const char *guest_abs, int host_fd);
+
 #endif

@@ -26,6 +26,7 @@
 
 #include "syscall.h"
 #include "vfs.h"
+#include "procfs.h"
 
 /* Conventions of this file.
  * - Guest structures are copied with their Linux x86-64 sizes; on x86-64
@@ -393,6 +394,8 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 	long ret = 0;
 	char *buf;
 
+	if (f->generated && !write && (pos == 0 || (pos < 0 && lseek(f->host_fd, 0, SEEK_CUR) == 0)))
+		procfs_refresh(m, t, f->path, f->host_fd);
 	coop = !(f->flags & O_NONBLOCK) && !(rwf & RWF_NOWAIT) && others_live(m, t);
 	if (coop && !write && !host_fd_ready(f->host_fd, POLLIN))
 		return sleep_on_host_fd(m, t, f->host_fd, POLLIN);
@@ -718,6 +721,21 @@ static long do_open(machine_t *m, struct task_struct *t, int dirfd, uint64_t upa
 	if (hfd < 0) {
 		free(p);
 		return restartable(hfd);
+	}
+	if (procfs_is_generated(p)) {
+		/* A generated file: its guest name, and contents made again
+		 * whenever it is read from the start, as Linux's seq_file. */
+		struct vfile *f = vfile_new(VFILE_HOST, hfd, flags & ~(O_CREAT | O_EXCL | O_NOCTTY |
+								     O_TRUNC), p);
+
+		if (!f) {
+			close(hfd);
+			free(p);
+			return -ENOMEM;
+		}
+		f->generated = true;
+		free(p);
+		return fd_install_at(t->files, fd, f, flags & O_CLOEXEC);
 	}
 	r = install_host_fd(m, t, fd, hfd, flags, p);
 	free(p);

@@ -60,6 +60,64 @@ static long sys_getegid(machine_t *m, struct task_struct *t, const uint64_t *a)
 	return getegid();
 }
 
+static long sys_getresuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uid_t id[3];
+
+	getresuid(&id[0], &id[1], &id[2]);
+	for (int i = 0; i < 3; i++) {
+		uint32_t v = id[i];
+
+		if (copy_to_user(t->mm, a[i], &v, sizeof(v)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+static long sys_getresgid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	gid_t id[3];
+
+	getresgid(&id[0], &id[1], &id[2]);
+	for (int i = 0; i < 3; i++) {
+		uint32_t v = id[i];
+
+		if (copy_to_user(t->mm, a[i], &v, sizeof(v)))
+			return -EFAULT;
+	}
+	return 0;
+}
+
+/* The host's supplementary groups, with Linux's size rules. */
+static long sys_getgroups(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int size = (int)a[0], n = getgroups(0, NULL);
+	gid_t *host;
+	long r;
+
+	if (size < 0)
+		return -EINVAL;
+	if (n < 0)
+		return -errno;
+	if (!size)
+		return n;
+	if (size < n)
+		return -EINVAL;
+	host = calloc(n ? n : 1, sizeof(*host));
+	if (!host)
+		return -ENOMEM;
+	n = getgroups(n, host);
+	r = n;
+	for (int i = 0; i < n && r >= 0; i++) {
+		uint32_t v = host[i];
+
+		if (copy_to_user(t->mm, a[1] + 4 * (uint64_t)i, &v, sizeof(v)))
+			r = -EFAULT;
+	}
+	free(host);
+	return r;
+}
+
 static long sys_getpgrp(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	return t->pgid;
@@ -214,6 +272,18 @@ static long sys_sched_getaffinity(machine_t *m, struct task_struct *t, const uin
 	return sizeof(mask);
 }
 
+/* The guest's one CPU is CPU 0 on node 0. */
+static long sys_getcpu(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint32_t zero = 0;
+
+	if (a[0] && copy_to_user(t->mm, a[0], &zero, sizeof(zero)))
+		return -EFAULT;
+	if (a[1] && copy_to_user(t->mm, a[1], &zero, sizeof(zero)))
+		return -EFAULT;
+	return 0;
+}
+
 static long sys_sched_yield(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	return 0;
@@ -225,6 +295,9 @@ static long sys_getrandom(machine_t *m, struct task_struct *t, const uint64_t *a
 	uint64_t len = a[1], done = 0;
 
 	if (a[2] & ~7ULL)
+		return -EINVAL;
+	/* GRND_INSECURE and GRND_RANDOM contradict each other (Linux 5.6+). */
+	if ((a[2] & 6) == 6)
 		return -EINVAL;
 	if (len > 33554431)
 		len = 33554431;
@@ -426,6 +499,9 @@ void sys_proc_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_geteuid, sys_geteuid);
 	SYSCALL(table, SYS_getgid, sys_getgid);
 	SYSCALL(table, SYS_getegid, sys_getegid);
+	SYSCALL(table, SYS_getresuid, sys_getresuid);
+	SYSCALL(table, SYS_getresgid, sys_getresgid);
+	SYSCALL(table, SYS_getgroups, sys_getgroups);
 	SYSCALL(table, SYS_getpgrp, sys_getpgrp);
 	SYSCALL(table, SYS_uname, sys_uname);
 	SYSCALL(table, SYS_arch_prctl, sys_arch_prctl);
@@ -437,6 +513,7 @@ void sys_proc_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_setrlimit, sys_setrlimit);
 	SYSCALL(table, SYS_sched_getaffinity, sys_sched_getaffinity);
 	SYSCALL(table, SYS_sched_yield, sys_sched_yield);
+	SYSCALL(table, SYS_getcpu, sys_getcpu);
 	SYSCALL(table, SYS_getrandom, sys_getrandom);
 	SYSCALL(table, SYS_sysinfo, sys_sysinfo);
 	SYSCALL(table, SYS_prctl, sys_prctl);

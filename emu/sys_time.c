@@ -171,12 +171,11 @@ static long sys_clock_nanosleep(machine_t *m, struct task_struct *t, const uint6
 {
 	clockid_t clk = (clockid_t)a[0];
 
-	if (clk == CLOCK_THREAD_CPUTIME_ID)
-		return -EINVAL;
 	if (!clockid_valid(clk))
 		return -EINVAL;
-	/* Linux's posix clocks without an nsleep method. */
-	if (clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE ||
+	/* Linux's posix clocks without an nsleep method (the thread CPU
+	 * clock lost its own in 4.x). */
+	if (clk == CLOCK_THREAD_CPUTIME_ID || clk == CLOCK_MONOTONIC_RAW || clk == CLOCK_REALTIME_COARSE ||
 	    clk == CLOCK_MONOTONIC_COARSE)
 		return -EOPNOTSUPP;
 	return do_nanosleep(m, t, clk, (int)a[1], a[2], a[3]);

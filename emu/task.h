@@ -28,6 +28,7 @@ struct vfile {
 	char *buf;               /* VFILE_BUFFER contents */
 	size_t buf_len;
 	uint64_t pos;            /* VFILE_BUFFER offset */
+	bool generated;          /* a /proc or /sys file the kernel makes (procfs.c) */
 };
 
 struct files_struct {

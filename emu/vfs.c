@@ -345,7 +345,7 @@ static int proc_self(machine_t *m, struct task_struct *t, const char *sub, bool 
 	if (!f)
 		return -ENOENT;
 	after += 1 + comp_len(after);
-	fresh = f->kind == VFILE_HOST ? vfs_fd_guest_path(m, f->host_fd) : NULL;
+	fresh = f->kind == VFILE_HOST && !f->generated ? vfs_fd_guest_path(m, f->host_fd) : NULL;
 	target = fresh ? fresh : f->path ? f->path : "";
 	if (!*after && !follow) {
 		int acc = f->flags & O_ACCMODE;
