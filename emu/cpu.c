@@ -144,34 +144,38 @@ static int hook_cpuid(uc_engine *uc, void *user)
 	return 1; /* the instruction is done */
 }
 
-int cpu_init(machine_t *m)
+/* The engine, pinned to a model before anything initialises the CPU:
+ * Unicorn's default lacks SSSE3/SSE4.2/POPCNT that glibc's ifuncs pick,
+ * and 2.1.3+ changed the default (fact 9). */
+int cpu_open(machine_t *m)
 {
-	uint8_t *tramp;
-
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &m->uc) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
-	/* Unicorn's default model lacks SSSE3/SSE4.2/POPCNT that glibc's ifuncs
-	 * pick, and 2.1.3+ changed the default: always say which (fact 9). */
-	if (uc_ctl_set_cpu_model(m->uc, UC_CPU_X86_HASWELL) != UC_ERR_OK ||
-	    uc_ctl_tlb_mode(m->uc, UC_TLB_VIRTUAL) != UC_ERR_OK)
+	if (uc_ctl_set_cpu_model(m->uc, UC_CPU_X86_HASWELL) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
-	if (uc_mem_map_ptr(m->uc, 0, m->ram_bytes, UC_PROT_ALL, m->ram) != UC_ERR_OK)
-		return VMEMU_ERR_UNICORN;
-	/* The trampoline frame holds `until`; a guest jumping into the page
-	 * meets ud2. The CPUID probe runs there once, before any guest. */
-	tramp = m->ram + (m->trampoline_pfn << PAGE_SHIFT);
+	return 0;
+}
+
+static uint8_t *trampoline(machine_t *m)
+{
+	return m->mmu->ram + (m->mmu->trampoline_pfn << PAGE_SHIFT);
+}
+
+/* Once the node is attached: the machine's code in the node's trampoline
+ * frame, which holds `until`; a guest jumping into the page meets ud2. The
+ * CPUID probe runs there once, before any guest. */
+int cpu_init(machine_t *m)
+{
+	uint8_t *tramp = trampoline(m);
+	uc_x86_mmr gdtr = { .base = KERNEL_TRAMPOLINE + GDT_OFFSET, .limit = sizeof(gdt) - 1 };
+
 	memcpy(tramp, trampoline_code, sizeof(trampoline_code));
 	memcpy(tramp + CPUID_PROBE_OFFSET, cpuid_code, sizeof(cpuid_code));
 	memcpy(tramp + IRETQ_OFFSET, iretq_code, sizeof(iretq_code));
 	memcpy(tramp + DIVZERO_OFFSET, divzero_code, sizeof(divzero_code));
 	memcpy(tramp + GDT_OFFSET, gdt, sizeof(gdt));
-	{
-		uc_x86_mmr gdtr = { .base = KERNEL_TRAMPOLINE + GDT_OFFSET,
-				    .limit = sizeof(gdt) - 1 };
-
-		if (uc_reg_write(m->uc, UC_X86_REG_GDTR, &gdtr) != UC_ERR_OK)
-			return VMEMU_ERR_UNICORN;
-	}
+	if (uc_reg_write(m->uc, UC_X86_REG_GDTR, &gdtr) != UC_ERR_OK)
+		return VMEMU_ERR_UNICORN;
 	return 0;
 }
 
@@ -197,8 +201,7 @@ bool cpu_at_user_entry(uint64_t rip)
 
 void cpu_write_iret_frame(machine_t *m, uint64_t rip, uint64_t rsp)
 {
-	uint64_t *frame = (uint64_t *)(m->ram + (m->trampoline_pfn << PAGE_SHIFT) +
-				       IRET_FRAME_OFFSET);
+	uint64_t *frame = (uint64_t *)(trampoline(m) + IRET_FRAME_OFFSET);
 
 	frame[0] = rip;
 	frame[1] = USER_CS;

@@ -15,21 +15,6 @@
 #include "loader/loader.h"
 #include "syscall.h"
 
-const char *vmemu_strerror(int err)
-{
-	switch (err) {
-	case VMEMU_OK: return "success";
-	case VMEMU_ERR_NOMEM: return "out of host memory";
-	case VMEMU_ERR_INVAL: return "invalid argument";
-	case VMEMU_ERR_UNICORN: return "the CPU emulator failed";
-	case VMEMU_ERR_NOENT: return "No such file or directory";
-	case VMEMU_ERR_NOEXEC: return "cannot execute binary file";
-	case VMEMU_ERR_ACCES: return "Permission denied";
-	case VMEMU_ERR_STATE: return "operation not valid in this state";
-	}
-	return "unknown error";
-}
-
 void vmemu_config_init(struct vmemu_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -38,6 +23,7 @@ void vmemu_config_init(struct vmemu_config *cfg)
 	cfg->guest_stdin = 0;
 	cfg->guest_stdout = 1;
 	cfg->guest_stderr = 2;
+	cfg->event_mask = VMEMU_EVENTS_DEFAULT;
 }
 
 static uint64_t monotonic_ns(void)
@@ -48,10 +34,51 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* The node's events: a refused fill stops the run with the fault recorded
+ * for the run loop (run.c), then the client hears of it with the pid. */
+static void machine_node_event(void *ctx, const struct vmemu_event *ev)
+{
+	machine_t *m = ctx;
+	struct vmemu_event copy = *ev;
+
+	if (ev->kind == VMEMU_EVENT_FAULT_ERROR) {
+		m->fault = (struct mmu_fault){
+			ev->fault.addr,
+			FAULT_FLAG_USER |
+			((ev->fault.access & VMEMU_ACCESS_WRITE) ? FAULT_FLAG_WRITE : 0) |
+			((ev->fault.access & VMEMU_ACCESS_FETCH) ? FAULT_FLAG_INSTRUCTION : 0),
+			ev->fault.signo, ev->fault.si_code };
+		m->stop = STOP_FAULT;
+	}
+	if (m->cfg.event && (m->cfg.event_mask & VMEMU_EVENT_BIT(ev->kind))) {
+		copy.pid = m->current ? m->current->pid : 0;
+		m->cfg.event(m->cfg.event_ctx, &copy);
+	}
+}
+
+static int machine_node_create(machine_t *m)
+{
+	struct vmemu_node_config ncfg;
+	int err;
+
+	vmemu_node_config_init(&ncfg);
+	ncfg.mem_bytes = m->cfg.mem_bytes;
+	ncfg.log = m->cfg.log;
+	ncfg.log_ctx = m->cfg.log_ctx;
+	ncfg.event = machine_node_event;
+	ncfg.event_ctx = m;
+	ncfg.event_mask = (m->cfg.event ? m->cfg.event_mask : 0) |
+			  VMEMU_EVENT_BIT(VMEMU_EVENT_FAULT_ERROR);
+	err = vmemu_node_create(m->uc, &ncfg, &m->mmu);
+	if (err)
+		return err == VMEMU_ERR_INVAL ? VMEMU_ERR_UNICORN : err;
+	m->node = m->mmu->pgdat;
+	return 0;
+}
+
 int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
 {
 	machine_t *m;
-	struct page *tramp;
 	int err = VMEMU_ERR_NOMEM;
 
 	*out = NULL;
@@ -73,26 +100,13 @@ int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
 		err = VMEMU_ERR_INVAL;
 		goto fail;
 	}
-	m->ram_bytes = cfg->mem_bytes;
-	/* Reserved, not committed: the host pays only for frames touched. */
-	m->ram = mmap(NULL, m->ram_bytes, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m->ram == MAP_FAILED) {
-		m->ram = NULL;
-		goto fail;
-	}
-	m->node = pgdat_create(m->ram, m->ram_bytes >> PAGE_SHIFT, &machine_mm_ops, m);
-	if (!m->node)
-		goto fail;
-	tramp = alloc_page(m->node, __GFP_ZERO);
-	if (!tramp)
-		goto fail;
-	SetPageFlag(tramp, PG_reserved);
-	m->trampoline_pfn = page_to_pfn(m->node, tramp);
-	err = cpu_init(m);
+	err = cpu_open(m);
 	if (err)
 		goto fail;
-	err = mmu_init(m);
+	err = machine_node_create(m);
+	if (err)
+		goto fail;
+	err = cpu_init(m);
 	if (err)
 		goto fail;
 	err = cpu_init_cpuid(m);
@@ -134,12 +148,9 @@ void vmemu_machine_destroy(vmemu_machine *m)
 	}
 	if (m->capstone)
 		cs_close(&m->capstone);
+	vmemu_node_destroy(m->mmu);
 	if (m->uc)
 		uc_close(m->uc);
-	if (m->node)
-		pgdat_destroy(m->node);
-	if (m->ram)
-		munmap(m->ram, m->ram_bytes);
 	if (m->root_fd >= 0)
 		close(m->root_fd);
 	free(m->syscalls);
@@ -264,26 +275,16 @@ int vmemu_run(vmemu_machine *m, int *status)
 	}
 	m->current = NULL;
 	m->engine_owner = NULL;
-	m->active_mm = NULL;
+	mmu_switch_mm(m, NULL);
 	return err;
+}
+
+vmemu_node *vmemu_machine_node(vmemu_machine *m)
+{
+	return m->mmu;
 }
 
 int vmemu_get_meminfo(vmemu_machine *m, struct vmemu_meminfo *out)
 {
-	struct pglist_data *n = m->node;
-	const long *s = n->stat.stat;
-	const uint64_t kb = PAGE_SIZE / 1024;
-
-	memset(out, 0, sizeof(*out));
-	out->mem_total = totalram_pages(n) * kb;
-	out->mem_free = nr_free_pages(n) * kb;
-	out->cached = s[NR_FILE_PAGES] * kb;
-	out->anon_pages = s[NR_ANON_MAPPED] * kb;
-	out->mapped = s[NR_FILE_MAPPED] * kb;
-	out->page_tables = s[NR_PAGETABLE] * kb;
-	out->slab = (s[NR_SLAB_RECLAIMABLE] + s[NR_SLAB_UNRECLAIMABLE]) * kb;
-	out->kernel_reserved = n->reserved_pages * kb;
-	out->pgfault = n->stat.events[PGFAULT];
-	out->pgmajfault = n->stat.events[PGMAJFAULT];
-	return 0;
+	return vmemu_node_meminfo(m->mmu, out);
 }

@@ -1,6 +1,6 @@
-/* The machine: one Unicorn engine, guest physical memory, the guest mm node,
- * the tasks, and the state the MMU hook and the run loop share. Internal to
- * libvmemu; the public handle is struct vmemu_machine. */
+/* The machine: one Unicorn engine, a node (guest physical memory, the guest
+ * mm and the MMU hook: node.h) on it, the tasks, and the state the run loop
+ * keeps. Internal to libvmemu; the public handle is struct vmemu_machine. */
 #ifndef EMU_MACHINE_H
 #define EMU_MACHINE_H
 
@@ -10,29 +10,22 @@
 #include <vmemu/vmemu.h>
 
 #include "guestmm/mm.h"
+#include "node.h"
 
 struct task_struct;
 struct syscall_desc;
-
-/* Kernel-only virtual addresses the MMU hook maps itself. The trampoline
- * page holds `until` for uc_emu_start: when a run ends, Unicorn looks up
- * the page of until - 1 for a fetch (tests/unit/test_unicorn_contract.c), so
- * `until` sits mid-page. The direct map is the alias through which the
- * translated code of a frame is invalidated. */
-#define KERNEL_TRAMPOLINE   0xffffffff80000000ULL
-#define KERNEL_UNTIL        (KERNEL_TRAMPOLINE + 0x800)
-#define KERNEL_DIRECT_MAP   0xffff888000000000ULL
 
 /* Why the last uc_emu_start ended, besides reaching `until`. */
 enum stop_reason {
 	STOP_NONE,
 	STOP_SYSCALL,      /* a syscall needs work outside the hook (RIP change) */
-	STOP_FAULT,        /* the MMU hook refused an access */
+	STOP_FAULT,        /* the MMU hook refused an access (m->fault says which) */
 	STOP_INTERRUPT,    /* a CPU exception arrived through UC_HOOK_INTR */
 	STOP_RESCHED,      /* the block hook asked for a switch */
 };
 
-/* The access the MMU hook could not satisfy. */
+/* The access the MMU hook could not satisfy, as the machine's node event
+ * handler (machine.c) records it. */
 struct mmu_fault {
 	uint64_t page;         /* page-aligned address the hook saw */
 	unsigned int flags;    /* FAULT_FLAG_* */
@@ -51,23 +44,16 @@ struct vmemu_machine {
 	char *root;                     /* host root directory (owned copy) */
 	int root_fd;
 
-	uc_engine *uc;
-	uc_hook hook_tlb, hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid, hook_in, hook_out,
+	uc_engine *uc;                  /* the machine's engine, = mmu->uc */
+	uc_hook hook_syscall, hook_intr, hook_insn_invalid, hook_cpuid, hook_in, hook_out,
 		hook_block;
 	struct syscall_desc *syscalls;  /* NR_SYSCALLS entries */
 	uint64_t enosys_reported[8];    /* unknown syscalls already named */
 	csh capstone;
 
-	uint8_t *ram;                   /* guest-physical 0, host mapping */
-	uint64_t ram_bytes;
-	struct pglist_data *node;
-	pfn_t trampoline_pfn;
-	int invalidating_code;          /* the direct map may be fetched */
-
-	/* MMU hook state */
-	struct mm_struct *active_mm;    /* whose tables the hook walks */
-	uint64_t fills_since_flush;     /* lets QEMU's TLB grow (fact 3) */
-	struct mmu_fault fault;
+	struct vmemu_node *mmu;         /* guest RAM and the MMU hook (node.h) */
+	struct pglist_data *node;       /* = mmu->pgdat, the guest mm's node */
+	struct mmu_fault fault;         /* for STOP_FAULT */
 
 	enum stop_reason stop;
 	int intno;                      /* for STOP_INTERRUPT */
@@ -102,12 +88,14 @@ uint64_t machine_random(machine_t *m);
 uint64_t machine_now_ns(machine_t *m);
 uint64_t machine_clock_ns(machine_t *m, bool realtime);
 
-/* mmu.c */
-int mmu_init(machine_t *m);
-void mmu_switch_mm(machine_t *m, struct mm_struct *mm);
-extern const struct mm_host_ops machine_mm_ops;
+/* Point the MMU at a task's address space (the node's, without a handle). */
+static inline void mmu_switch_mm(machine_t *m, struct mm_struct *mm)
+{
+	node_switch_mm(m->mmu, mm, NULL);
+}
 
 /* cpu.c */
+int cpu_open(machine_t *m);
 int cpu_init(machine_t *m);
 int cpu_init_cpuid(machine_t *m);
 const struct cpuid_leaf *cpuid_lookup(const machine_t *m, uint32_t leaf, uint32_t sub);

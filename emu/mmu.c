@@ -1,8 +1,9 @@
-/* The software MMU: Unicorn's TLB-fill hook walks the current mm's page
+/* The software MMU: Unicorn's TLB-fill hook walks the active mm's page
  * tables (guestmm's mmu_translate), resolves faults in place with
- * handle_mm_fault, and keeps Unicorn's TLB and translated code coherent. */
+ * handle_mm_fault, and keeps Unicorn's TLB and translated code coherent.
+ * One hook serves the mm-level API and the machine alike. */
 #include <signal.h>
-#include "machine.h"
+#include "node.h"
 
 /* QEMU sizes its TLB only at flush time (DESIGN.md fact 3): flushing after
  * this many fills lets a process with a large working set get a large TLB. */
@@ -10,10 +11,10 @@
 
 static void mmu_flush_tlb(void *host)
 {
-	machine_t *m = host;
+	struct vmemu_node *n = host;
 
-	uc_ctl_flush_tlb(m->uc);
-	m->fills_since_flush = 0;
+	uc_ctl_flush_tlb(n->uc);
+	n->fills_since_flush = 0;
 }
 
 /* Drop the translations of a frame's code through its direct-map alias:
@@ -22,38 +23,38 @@ static void mmu_flush_tlb(void *host)
  * and the TLB entry the look-up leaves behind is flushed at once. */
 static void mmu_invalidate_code(void *host, pfn_t pfn)
 {
-	machine_t *m = host;
+	struct vmemu_node *n = host;
 	uint64_t va = KERNEL_DIRECT_MAP + (pfn << PAGE_SHIFT);
 
-	m->invalidating_code = 1;
-	uc_ctl_remove_cache(m->uc, va, va + PAGE_SIZE);
-	m->invalidating_code = 0;
-	uc_ctl_flush_tlb(m->uc);
-	m->fills_since_flush = 0;
+	n->invalidating_code = 1;
+	uc_ctl_remove_cache(n->uc, va, va + PAGE_SIZE);
+	n->invalidating_code = 0;
+	mmu_flush_tlb(n);
 }
 
 static void mmu_log(void *host, int level, const char *msg)
 {
-	machine_log(host, level, "%s", msg);
+	node_log(host, level, "%s", msg);
 }
 
-const struct mm_host_ops machine_mm_ops = {
+const struct mm_host_ops node_mm_ops = {
 	.flush_tlb = mmu_flush_tlb,
 	.invalidate_code = mmu_invalidate_code,
 	.log = mmu_log,
 };
 
-static bool fill_kernel(machine_t *m, uint64_t vaddr, uc_mem_type type, uc_tlb_entry *e)
+static bool fill_kernel(struct vmemu_node *n, uint64_t vaddr, uc_mem_type type,
+			uc_tlb_entry *e)
 {
-	/* The trampoline page: `until`, the iretq into user mode with its
-	 * frame, and the GDT. Never writable. */
+	/* The trampoline page: `until`, and the machine's iretq into user
+	 * mode with its frame, and its GDT. Never writable. */
 	if (vaddr == KERNEL_TRAMPOLINE && type != UC_MEM_WRITE) {
-		e->paddr = m->trampoline_pfn << PAGE_SHIFT;
+		e->paddr = n->trampoline_pfn << PAGE_SHIFT;
 		e->perms = UC_PROT_READ | UC_PROT_EXEC;
 		return true;
 	}
-	if (m->invalidating_code && vaddr >= KERNEL_DIRECT_MAP &&
-	    vaddr - KERNEL_DIRECT_MAP < m->ram_bytes) {
+	if (n->invalidating_code && vaddr >= KERNEL_DIRECT_MAP &&
+	    vaddr - KERNEL_DIRECT_MAP < n->ram_bytes) {
 		e->paddr = vaddr - KERNEL_DIRECT_MAP;
 		e->perms = UC_PROT_EXEC;
 		return true;
@@ -61,14 +62,39 @@ static bool fill_kernel(machine_t *m, uint64_t vaddr, uc_mem_type type, uc_tlb_e
 	return false;
 }
 
+static unsigned int access_of(uc_mem_type type)
+{
+	return type == UC_MEM_WRITE ? VMEMU_ACCESS_WRITE
+	     : type == UC_MEM_FETCH ? VMEMU_ACCESS_FETCH : VMEMU_ACCESS_READ;
+}
+
+static void fault_event(struct vmemu_node *n, enum vmemu_event_kind kind,
+			const struct vmemu_fault *f)
+{
+	struct vmemu_event ev = { .kind = kind, .as = n->active_as, .fault = *f };
+
+	node_event(n, &ev);
+}
+
+/* The access is refused: record it for vmemu_last_fault and the event. */
+static bool refuse(struct vmemu_node *n, uint64_t vaddr, uc_mem_type type, int signo,
+		   int si_code)
+{
+	n->last_fault = (struct vmemu_fault){ vaddr, access_of(type), signo, si_code, 0 };
+	n->fault_recorded = 1;
+	fault_event(n, VMEMU_EVENT_FAULT_ERROR, &n->last_fault);
+	return false;
+}
+
 static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type,
 			  uc_tlb_entry *e, void *user)
 {
-	machine_t *m = user;
+	struct vmemu_node *n = user;
 	unsigned int flags = FAULT_FLAG_USER, prot;
 	uint64_t pa;
 	int si_code = FAULT_SEGV_MAPERR;
 
+	(void)uc;
 	vaddr &= PAGE_MASK;
 	if (type == UC_MEM_WRITE)
 		flags |= FAULT_FLAG_WRITE;
@@ -76,28 +102,31 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type,
 		flags |= FAULT_FLAG_INSTRUCTION;
 
 	if (vaddr >= TASK_SIZE) {
-		if (fill_kernel(m, vaddr, type, e))
+		if (fill_kernel(n, vaddr, type, e))
 			return true;
 		goto segv;
 	}
-	if (!m->active_mm)
+	if (!n->active_mm)
 		goto segv;
-	if (!mmu_translate(m->active_mm, vaddr, flags, &pa, &prot)) {
-		vm_fault_t ret = handle_mm_fault(m->active_mm, vaddr, flags, &si_code);
+	if (!mmu_translate(n->active_mm, vaddr, flags, &pa, &prot)) {
+		vm_fault_t ret = handle_mm_fault(n->active_mm, vaddr, flags, &si_code);
 
 		if (ret & VM_FAULT_ERROR) {
-			if (ret & VM_FAULT_SIGBUS) {
-				m->fault = (struct mmu_fault){ vaddr, flags, SIGBUS, 2 /* BUS_ADRERR */ };
-				m->stop = STOP_FAULT;
-				return false;
-			}
+			if (ret & VM_FAULT_SIGBUS)
+				return refuse(n, vaddr, type, SIGBUS, 2 /* BUS_ADRERR */);
 			if (ret & VM_FAULT_OOM)
 				si_code = FAULT_SEGV_MAPERR;
 			goto segv;
 		}
-		if (!mmu_translate(m->active_mm, vaddr, flags, &pa, &prot)) {
+		if (!mmu_translate(n->active_mm, vaddr, flags, &pa, &prot)) {
 			si_code = FAULT_SEGV_ACCERR;
 			goto segv;
+		}
+		if (n->event_mask & VMEMU_EVENT_BIT(VMEMU_EVENT_FAULT_IN)) {
+			struct vmemu_fault f = { vaddr, access_of(type), 0, 0,
+						 !!(ret & VM_FAULT_MAJOR) };
+
+			fault_event(n, VMEMU_EVENT_FAULT_IN, &f);
 		}
 	}
 	/* Only a fetch fill may make a page executable in the TLB: the fetch is
@@ -106,30 +135,38 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type,
 	e->perms = ((prot & MMU_PROT_READ) ? UC_PROT_READ : 0) |
 		   ((prot & MMU_PROT_WRITE) ? UC_PROT_WRITE : 0) |
 		   ((type == UC_MEM_FETCH && (prot & MMU_PROT_EXEC)) ? UC_PROT_EXEC : 0);
-	if (++m->fills_since_flush >= FILLS_PER_RESIZE)
-		mmu_flush_tlb(m);
+	if (++n->fills_since_flush >= FILLS_PER_RESIZE)
+		mmu_flush_tlb(n);
 	return true;
 segv:
-	m->fault = (struct mmu_fault){ vaddr, flags, SIGSEGV,
-		si_code == FAULT_SEGV_ACCERR ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */ };
-	m->stop = STOP_FAULT;
-	(void)uc;
-	return false;
+	return refuse(n, vaddr, type, SIGSEGV,
+		      si_code == FAULT_SEGV_ACCERR ? 2 /* SEGV_ACCERR */ : 1 /* SEGV_MAPERR */);
 }
 
-int mmu_init(machine_t *m)
+int mmu_attach(struct vmemu_node *n)
 {
-	if (uc_hook_add(m->uc, &m->hook_tlb, UC_HOOK_TLB_FILL, hook_tlb_fill, m, 1, 0) != UC_ERR_OK)
+	if (uc_hook_add(n->uc, &n->hook_tlb, UC_HOOK_TLB_FILL, hook_tlb_fill, n, 1, 0) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
 	return 0;
 }
 
+void mmu_detach(struct vmemu_node *n)
+{
+	if (n->hook_tlb)
+		uc_hook_del(n->uc, n->hook_tlb);
+	n->hook_tlb = 0;
+	n->active_mm = NULL;
+	n->active_as = NULL;
+	uc_ctl_flush_tlb(n->uc);
+}
+
 /* A context switch to another address space: the TLB holds the old one's
  * translations. Threads of one mm need no flush (DESIGN.md fact 10). */
-void mmu_switch_mm(machine_t *m, struct mm_struct *mm)
+void node_switch_mm(struct vmemu_node *n, struct mm_struct *mm, struct vmemu_as *as)
 {
-	if (m->active_mm == mm)
+	n->active_as = as;
+	if (n->active_mm == mm)
 		return;
-	m->active_mm = mm;
-	mmu_flush_tlb(m);
+	n->active_mm = mm;
+	mmu_flush_tlb(n);
 }

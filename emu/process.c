@@ -245,8 +245,8 @@ void do_exit(machine_t *m, struct task_struct *t, int wait_status)
 		t->maxrss_at_exit = t->mm->hiwater_rss;
 		t->min_flt_at_exit = t->mm->min_flt;
 		t->maj_flt_at_exit = t->mm->maj_flt;
-		if (m->active_mm == t->mm && t->mm->mm_users == 1)
-			m->active_mm = NULL;
+		if (m->mmu->active_mm == t->mm && t->mm->mm_users == 1)
+			m->mmu->active_mm = NULL;
 		mmput(t->mm);
 		t->mm = NULL;
 	}
@@ -473,6 +473,88 @@ static long sys_wait4(machine_t *m, struct task_struct *t, const uint64_t *a)
 	return task_sleep(m, t, wait4_wait);
 }
 
+/* waitid: the same search, reporting in a siginfo. wait_args: idtype, id,
+ * infop, options. */
+static long do_waitid(machine_t *m, struct task_struct *t, int idtype, int id, uint64_t infop,
+		      int options)
+{
+	bool any = false;
+	struct k_siginfo info;
+
+	for (struct task_struct *c = m->tasks; c; c = c->next) {
+		int pid = idtype == 0 ? -1 : idtype == 1 ? id : -id;
+
+		if (c->state == TASK_DEAD || !wait_matches(t, c, idtype == 2 && !id ? 0 : pid))
+			continue;
+		any = true;
+		if (c->state != TASK_ZOMBIE || !c->group_exited)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.si_signo = SIGCHLD;
+		info.si_code = WIFSIGNALED(c->exit_code)
+			       ? (WCOREDUMP(c->exit_code) ? 3 : 2) : 1;
+		info.u.chld.pid = c->tgid;
+		info.u.chld.uid = getuid();
+		info.u.chld.status = WIFSIGNALED(c->exit_code) ? WTERMSIG(c->exit_code)
+							       : WEXITSTATUS(c->exit_code);
+		if (infop && copy_to_user(t->mm, infop, &info, sizeof(info)))
+			return -EFAULT;
+		if (!(options & 0x01000000 /* WNOWAIT */)) {
+			t->cmin_flt += c->min_flt_at_exit + c->cmin_flt;
+			t->cmaj_flt += c->maj_flt_at_exit + c->cmaj_flt;
+			if (c->maxrss_at_exit > t->cmaxrss)
+				t->cmaxrss = c->maxrss_at_exit;
+			c->state = TASK_DEAD;
+		}
+		return 1;
+	}
+	return any ? 0 : -ECHILD;
+}
+
+static int waitid_wait(machine_t *m, struct task_struct *t, long *result)
+{
+	long r = do_waitid(m, t, (int)t->wait_args[0], (int)t->wait_args[1], t->wait_args[2],
+			   (int)t->wait_args[3]);
+
+	if (r == 0)
+		return WAIT_SLEEP;
+	*result = r < 0 ? r : 0;
+	return WAIT_RESULT;
+}
+
+static long sys_waitid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int idtype = (int)a[0], id = (int)a[1], options = (int)a[3];
+	long r;
+
+	if (idtype < 0 || idtype > 2 || (idtype != 0 && id <= 0 && !(idtype == 2 && id == 0)))
+		return -EINVAL;
+	if (options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | 0x01000000 | 0x20000000 |
+			0x40000000 | (int)0x80000000))
+		return -EINVAL;
+	if (!(options & (WEXITED | WSTOPPED | WCONTINUED)))
+		return -EINVAL;
+	r = do_waitid(m, t, idtype, id, a[2], options);
+	if (r > 0)
+		return 0;
+	if (r < 0)
+		return r;
+	if (options & WNOHANG) {
+		struct k_siginfo none;
+
+		/* Nothing ready: Linux zeroes si_pid (and the rest). */
+		memset(&none, 0, sizeof(none));
+		if (a[2] && copy_to_user(t->mm, a[2], &none, sizeof(none)))
+			return -EFAULT;
+		return 0;
+	}
+	t->wait_args[0] = idtype;
+	t->wait_args[1] = id;
+	t->wait_args[2] = (long)a[2];
+	t->wait_args[3] = options;
+	return task_sleep(m, t, waitid_wait);
+}
+
 static long sys_getrusage(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	struct k_rusage ru;
@@ -672,6 +754,7 @@ void sys_process_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_fork, sys_fork);
 	SYSCALL(table, SYS_vfork, sys_vfork);
 	SYSCALL(table, SYS_wait4, sys_wait4);
+	SYSCALL(table, SYS_waitid, sys_waitid);
 	SYSCALL(table, SYS_getrusage, sys_getrusage);
 	SYSCALL(table, SYS_kill, sys_kill);
 	SYSCALL(table, SYS_tgkill, sys_tgkill);

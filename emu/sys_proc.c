@@ -450,9 +450,8 @@ static void free_strings(char **v)
 static long sys_execve(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	char path[4096];
-	char **argv = NULL, **envp = NULL, *host;
+	char **argv = NULL, **envp = NULL;
 	long len, err;
-	enum exec_error e;
 
 	len = strncpy_from_user(t->mm, path, a[0], sizeof(path));
 	if (len < 0)
@@ -467,24 +466,11 @@ static long sys_execve(machine_t *m, struct task_struct *t, const uint64_t *a)
 		free_strings(argv);
 		return err;
 	}
-	{
-		char *guest = NULL;
-		int verr = 0;
-
-		host = vfs_exec_path(m, t, path, &guest, &verr);
-		free(guest);
-		if (!host) {
-			free_strings(argv);
-			free_strings(envp);
-			return verr ? verr : -ENOENT;
-		}
-	}
-	e = task_exec(m, t, host, path, argv, envp);
-	free(host);
+	err = do_execve(m, t, path, argv, envp);
 	free_strings(argv);
 	free_strings(envp);
-	if (e != EXEC_OK)
-		return -exec_errno(e);
+	if (err)
+		return err;
 	t->syscall_action = ACTION_EXECVE;
 	m->stop = STOP_SYSCALL;
 	return 0;

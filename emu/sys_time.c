@@ -2,6 +2,7 @@
  * comes with that issue), and sleeping as a guest-kernel sleep. */
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/times.h>
 #include <time.h>
 
 #include "syscall.h"
@@ -190,12 +191,34 @@ static long sys_restart_syscall(machine_t *m, struct task_struct *t, const uint6
 	return sleep_until(m, t, (uint64_t)t->wait_args[0], (uint64_t)t->wait_args[1], true);
 }
 
+/* times: the CPU time of the vmemu process, as CLOCK_PROCESS_CPUTIME_ID
+ * gives it, in USER_HZ ticks; the result is the host's tick count, as the
+ * same kernel would answer natively. Reaped guest children are in the
+ * process's own time already, so the children's fields stay 0. */
+static long sys_times(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	struct tms h;
+	int64_t k[4];
+	clock_t now = times(&h);
+
+	if (a[0]) {
+		k[0] = h.tms_utime;
+		k[1] = h.tms_stime;
+		k[2] = 0;
+		k[3] = 0;
+		if (copy_to_user(t->mm, a[0], k, sizeof(k)))
+			return -EFAULT;
+	}
+	return (long)now;
+}
+
 void sys_time_register(struct syscall_desc *table)
 {
 	SYSCALL(table, SYS_clock_gettime, sys_clock_gettime);
 	SYSCALL(table, SYS_clock_getres, sys_clock_getres);
 	SYSCALL(table, SYS_gettimeofday, sys_gettimeofday);
 	SYSCALL(table, SYS_time, sys_time);
+	SYSCALL(table, SYS_times, sys_times);
 	SYSCALL(table, SYS_nanosleep, sys_nanosleep);
 	SYSCALL(table, SYS_clock_nanosleep, sys_clock_nanosleep);
 	SYSCALL(table, SYS_restart_syscall, sys_restart_syscall);

@@ -135,6 +135,10 @@ void task_free(machine_t *m, struct task_struct *t);
 enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_path,
 			  const char *guest_path, char *const argv[], char *const envp[]);
 
+/* execve: resolve path (guest view), follow #! lines, load; 0 or -errno. */
+long do_execve(machine_t *m, struct task_struct *t, const char *path, char *const argv[],
+	       char *const envp[]);
+
 /* Point the engine's registers at a freshly loaded image. */
 void task_start_regs(machine_t *m, struct task_struct *t, const struct exec_result *r);
 

@@ -12,9 +12,14 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-privileged.test \
 	tests/guest/sample-mm_ops-fork.test \
 	tests/guest/sample-cpu_model.test \
-	tests/guest/sample-rss_pss.test
+	tests/guest/sample-rss_pss.test \
+	tests/guest/threads-repeat.test \
+	tests/guest/sample-signals.test \
+	tests/guest/sample-timeproc.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
+# Debian's busybox-static applets, native against vmemu (SKIP without it).
+TESTS += tests/guest/busybox-applets.test
 TEST_EXTENSIONS += .test
 # The scripts need not be executable. TEST_LOG_DRIVER stays automake's
 # default test-driver, which reads exit 77 as SKIP and 99 as ERROR.
@@ -32,8 +37,12 @@ EXTRA_DIST += \
 	samples/privileged.c \
 	samples/cpu_model.c \
 	samples/rss_pss.c \
+	samples/threads.c \
 	samples/fork_exec.c \
-	samples/fixed_code.c
+	samples/fixed_code.c \
+	samples/signals.c \
+	samples/timeproc.c \
+	tests/guest/busybox-applets.test
 
 # compare.sh builds the samples in tests/guest/bin/. A rule without a
 # recipe, so that Makefile.am may still give clean-local one of its own.
