@@ -17,6 +17,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -1990,6 +1991,42 @@ static long sys_pipe2(machine_t *m, struct task_struct *t, const uint64_t *a)
 	return do_pipe2(m, t, a[0], (int)a[1]);
 }
 
+/* memfd_create: an anonymous file of the host's, so that it has an inode
+ * the page cache can key on: MAP_SHARED mappings of it share pages across
+ * fork, as shared memory between guest processes. */
+static long sys_memfd_create(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	const unsigned int known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB;
+	unsigned int flags = (unsigned int)a[1];
+	char name[256], path[300];
+	struct vfile *f;
+	long len;
+	int hfd, fd;
+
+	if (flags & ~known)
+		return -EINVAL;
+	if (flags & MFD_HUGETLB)
+		return -EINVAL;         /* no hugetlbfs pages in the guest */
+	len = strncpy_from_user(t->mm, name, a[0], sizeof(name));
+	if (len == -EFAULT)
+		return -EFAULT;
+	if (len < 0 || len > 249)       /* Linux's MFD_NAME_MAX_LEN */
+		return -EINVAL;
+	fd = get_unused_fd(t->files, 0);
+	if (fd < 0)
+		return fd;
+	hfd = memfd_create(name, MFD_CLOEXEC | (flags & MFD_ALLOW_SEALING));
+	if (hfd < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "/memfd:%s (deleted)", name);
+	f = vfile_new(VFILE_HOST, hfd, O_RDWR | O_LARGEFILE, path);
+	if (!f) {
+		close(hfd);
+		return -ENOMEM;
+	}
+	return fd_install_at(t->files, fd, f, flags & MFD_CLOEXEC);
+}
+
 static long sys_umask(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	unsigned int old = t->umask;
@@ -2571,6 +2608,7 @@ void sys_fs_register(struct syscall_desc *table)
 	SYSCALL(table, __NR_dup3, sys_dup3);
 	SYSCALL(table, __NR_pipe, sys_pipe);
 	SYSCALL(table, __NR_pipe2, sys_pipe2);
+	SYSCALL(table, __NR_memfd_create, sys_memfd_create);
 	SYSCALL(table, __NR_umask, sys_umask);
 	SYSCALL(table, __NR_poll, sys_poll);
 	SYSCALL(table, __NR_ppoll, sys_ppoll);
