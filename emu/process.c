@@ -413,6 +413,25 @@ static long do_wait(machine_t *m, struct task_struct *t, int pid, uint64_t ustat
 		if (c->state == TASK_DEAD || !wait_matches(t, c, pid))
 			continue;
 		any = true;
+		if ((options & WUNTRACED) && c->stop_sig && !c->stop_reported &&
+		    c->state == TASK_STOPPED) {
+			int32_t st = (c->stop_sig << 8) | 0x7f;
+
+			if (ustatus && copy_to_user(t->mm, ustatus, &st, sizeof(st)))
+				return -EFAULT;
+			if (!(options & 0x01000000 /* WNOWAIT */))
+				c->stop_reported = true;
+			return c->tgid;
+		}
+		if ((options & WCONTINUED) && c->cont_pending) {
+			int32_t st = 0xffff;
+
+			if (ustatus && copy_to_user(t->mm, ustatus, &st, sizeof(st)))
+				return -EFAULT;
+			if (!(options & 0x01000000 /* WNOWAIT */))
+				c->cont_pending = false;
+			return c->tgid;
+		}
 		if (c->state != TASK_ZOMBIE || !c->group_exited)
 			continue;
 		int32_t st = c->exit_code;
@@ -605,6 +624,58 @@ static bool process_alive(machine_t *m, int tgid)
 	return false;
 }
 
+/* SIGCHLD to the parent for a stop or a continue, unless SA_NOCLDSTOP. */
+static void notify_parent_cldstop(machine_t *m, struct task_struct *leader, int code, int sig)
+{
+	struct task_struct *parent = find_task(m, leader->ppid);
+	struct k_siginfo info = { .si_signo = SIGCHLD, .si_code = code };
+
+	if (!parent || (parent->sighand->action[SIGCHLD - 1].flags & K_SA_NOCLDSTOP))
+		return;
+	info.u.chld.pid = leader->tgid;
+	info.u.chld.uid = getuid();
+	info.u.chld.status = sig;
+	send_signal(parent, &info);
+}
+
+void do_group_stop(machine_t *m, struct task_struct *t, int sig)
+{
+	struct task_struct *leader = t->group_leader ? t->group_leader : t;
+
+	for (struct task_struct *o = m->tasks; o; o = o->next)
+		if (o->tgid == t->tgid && (o->state == TASK_RUNNING || o->state == TASK_INTERRUPTIBLE))
+			o->state = TASK_STOPPED;
+	leader->stop_sig = sig;
+	leader->stop_reported = false;
+	leader->cont_pending = false;
+	m->stop = STOP_SYSCALL;
+	notify_parent_cldstop(m, leader, 5 /* CLD_STOPPED */, sig);
+}
+
+/* SIGCONT: every stopped thread runs again (sleepers had been woken to
+ * stop, and restart their syscall). */
+static void do_group_continue(machine_t *m, struct task_struct *leader)
+{
+	bool was_stopped = false;
+
+	for (struct task_struct *o = m->tasks; o; o = o->next) {
+		if (o->tgid != leader->tgid)
+			continue;
+		/* Pending stop signals are dropped by a continue. */
+		o->pending.signal &= ~(sig_bit(SIGSTOP) | sig_bit(SIGTSTP) | sig_bit(SIGTTIN) |
+				       sig_bit(SIGTTOU));
+		if (o->state == TASK_STOPPED) {
+			o->state = TASK_RUNNING;
+			was_stopped = true;
+		}
+	}
+	if (was_stopped) {
+		leader->stop_sig = 0;
+		leader->cont_pending = true;
+		notify_parent_cldstop(m, leader, 6 /* CLD_CONTINUED */, SIGCONT);
+	}
+}
+
 static void send_to_process(machine_t *m, struct task_struct *sender, int tgid, int sig,
 			    int code)
 {
@@ -615,8 +686,14 @@ static void send_to_process(machine_t *m, struct task_struct *sender, int tgid, 
 		return;
 	info.u.kill.pid = sender ? sender->tgid : 0;
 	info.u.kill.uid = getuid();
-	send_signal(t, &info);
 	/* SIGKILL and SIGCONT act at once, whatever the receiver does. */
+	if (sig == SIGCONT)
+		do_group_continue(m, t->group_leader ? t->group_leader : t);
+	else if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		for (struct task_struct *o = m->tasks; o; o = o->next)
+			if (o->tgid == tgid)
+				o->pending.signal &= ~sig_bit(SIGCONT);
+	send_signal(t, &info);
 	if (sig == SIGKILL)
 		do_group_exit(m, t, SIGKILL);
 }

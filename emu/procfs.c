@@ -405,7 +405,8 @@ static void gen_status(machine_t *m, struct task_struct *t, struct strbuf *sb)
 	}
 	sb_printf(sb, "Name:\t%s\nUmask:\t%04o\n", t->comm, t->umask);
 	sb_printf(sb, "State:\t%s\n", t->state == TASK_RUNNING ? "R (running)"
-		  : t->state == TASK_INTERRUPTIBLE ? "S (sleeping)" : "Z (zombie)");
+		  : t->state == TASK_INTERRUPTIBLE ? "S (sleeping)"
+		  : t->state == TASK_STOPPED ? "T (stopped)" : "Z (zombie)");
 	sb_printf(sb, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
 		  t->tgid, t->pid, t->ppid);
 	sb_printf(sb, "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", getuid(), geteuid(),

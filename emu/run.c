@@ -263,7 +263,7 @@ static struct task_struct *pick_next_task(machine_t *m, struct task_struct *prev
 				first = t;
 			if (seen_prev && !after)
 				after = t;
-		} else if (t->state == TASK_INTERRUPTIBLE) {
+		} else if (t->state == TASK_INTERRUPTIBLE || t->state == TASK_STOPPED) {
 			live++;
 		}
 		if (t == prev)
@@ -340,7 +340,7 @@ static void deadlock(machine_t *m)
 	machine_log(m, VMEMU_LOG_ERR, "every guest task is blocked and nothing can wake "
 		    "them: killing them");
 	for (struct task_struct *t = m->tasks; t; t = t->next)
-		if (t->state == TASK_INTERRUPTIBLE)
+		if (t->state == TASK_INTERRUPTIBLE || t->state == TASK_STOPPED)
 			do_group_exit(m, t, SIGKILL);
 }
 

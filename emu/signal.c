@@ -349,8 +349,9 @@ bool do_signal(machine_t *m, struct task_struct *t)
 			case SIGDFL_CONT:
 				continue;
 			case SIGDFL_STOP:
-				/* Job control comes with process groups. */
-				continue;
+				do_group_stop(m, t, sig);
+				syscall_restart_no_handler(m, t);
+				return true;
 			case SIGDFL_CORE:
 				crash_report(m, t, &info);
 				do_group_exit(m, t, wait_status_for_signal(sig, false));

@@ -40,6 +40,7 @@ struct files_struct {
 enum task_state {
 	TASK_RUNNING,
 	TASK_INTERRUPTIBLE,   /* asleep in a syscall until wait_fn says so */
+	TASK_STOPPED,         /* stopped by SIGSTOP and friends until SIGCONT */
 	TASK_ZOMBIE,          /* exited, waiting for its parent's wait */
 	TASK_DEAD,            /* a thread that exited: freed by the scheduler */
 };
@@ -74,6 +75,10 @@ struct task_struct {
 	long maxrss_at_exit;
 	int exit_signal;                /* signal to the parent at exit (SIGCHLD) */
 	bool group_exited;              /* the whole thread group is gone */
+	/* Job control, kept in the group leader: the stop signal, and whether
+	 * the parent's wait has seen the stop or the continue yet. */
+	int stop_sig;
+	bool stop_reported, cont_pending;
 	char comm[TASK_COMM_LEN];
 	char *exe_path;                 /* guest path of the executable */
 
@@ -122,6 +127,9 @@ void wake_up_process(struct task_struct *t);
 /* Linux's do_exit for one thread, and do_group_exit for the process. */
 void do_exit(machine_t *m, struct task_struct *t, int wait_status);
 void do_group_exit(machine_t *m, struct task_struct *t, int wait_status);
+/* Job control: stop every thread of t's process (a stop signal's default
+ * action) and tell the parent. */
+void do_group_stop(machine_t *m, struct task_struct *t, int sig);
 /* Signals to a process (any thread that does not block it) or a group. */
 int kill_pid(machine_t *m, struct task_struct *sender, int pid, int sig, int code);
 void sys_process_register(struct syscall_desc *table);
