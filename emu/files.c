@@ -88,11 +88,20 @@ void vfile_put(struct vfile *f)
 	free(f);
 }
 
+/* The number of descriptors RLIMIT_NOFILE allows (the table's size at most). */
+int files_limit(const struct files_struct *files)
+{
+	return files->max_fds && files->max_fds < NR_OPEN_DEFAULT ? (int)files->max_fds
+								     : NR_OPEN_DEFAULT;
+}
+
 int get_unused_fd(const struct files_struct *files, int minfd)
 {
+	int limit = files_limit(files);
+
 	if (minfd < 0)
 		minfd = 0;
-	for (int fd = minfd; fd < NR_OPEN_DEFAULT; fd++)
+	for (int fd = minfd; fd < limit; fd++)
 		if (!files->fd[fd])
 			return fd;
 	return -EMFILE;
@@ -113,7 +122,7 @@ int fd_install_at(struct files_struct *files, int fd, struct vfile *f, bool cloe
 {
 	struct vfile *old;
 
-	if (fd < 0 || fd >= NR_OPEN_DEFAULT)
+	if (fd < 0 || fd >= files_limit(files))
 		return -EBADF;
 	old = files->fd[fd];
 	files->fd[fd] = f;

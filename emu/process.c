@@ -135,6 +135,9 @@ struct task_struct *copy_process(machine_t *m, struct task_struct *parent, uint6
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
 	p->umask = parent->umask;
 	p->rlim_stack = parent->rlim_stack;
+	memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
+	if (!(flags & CLONE_FILES))
+		p->files->max_fds = parent->files->max_fds;
 	p->blocked = parent->blocked;
 	p->altstack = (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM
 		      ? (struct stack_altstack){ .ss_flags = K_SS_DISABLE } : parent->altstack;

@@ -1737,7 +1737,7 @@ static long do_dup3(struct task_struct *t, unsigned int oldfd, unsigned int newf
 		return -EINVAL;
 	if (oldfd == newfd)
 		return -EINVAL;
-	if (newfd >= NR_OPEN_DEFAULT)
+	if (newfd >= (unsigned int)files_limit(t->files))
 		return -EBADF;
 	f = fd_lookup(t->files, (int)oldfd);
 	if (!f || oldfd >= NR_OPEN_DEFAULT)
@@ -1795,7 +1795,7 @@ static long sys_fcntl(machine_t *m, struct task_struct *t, const uint64_t *a)
 	case F_DUPFD_CLOEXEC: {
 		unsigned int from = (unsigned int)(int)a[2];
 
-		if (from >= NR_OPEN_DEFAULT)
+		if (from >= (unsigned int)files_limit(t->files))
 			return -EINVAL;
 		r = fd_install(t->files, (int)from, vfile_get(f), cmd == F_DUPFD_CLOEXEC);
 		if (r < 0)

@@ -201,44 +201,45 @@ static long sys_prlimit64(machine_t *m, struct task_struct *t, const uint64_t *a
 	int pid = (int)a[0];
 	unsigned int res = (unsigned int)a[1];
 	struct k_rlimit old, nw;
-	struct rlimit host;
+	struct task_struct *p = pid ? find_task(m, pid) : t;
 
-	if (pid && pid != t->pid)
+	if (!p || p->state == TASK_ZOMBIE || p->state == TASK_DEAD)
 		return -ESRCH;
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;
-	if (res == RLIMIT_STACK) {
-		old.cur = t->rlim_stack;
-		old.max = RLIM_INFINITY;
-	} else if (res == RLIMIT_AS || res == RLIMIT_DATA || res == RLIMIT_MEMLOCK ||
-		   res == RLIMIT_RSS) {
-		getrlimit(res, &host);
-		old.cur = host.rlim_cur;
-		old.max = host.rlim_max;
-	} else {
-		getrlimit(res, &host);
-		old.cur = host.rlim_cur;
-		old.max = host.rlim_max;
-		if (res == RLIMIT_NOFILE) {
-			old.cur = old.cur > NR_OPEN_DEFAULT ? NR_OPEN_DEFAULT : old.cur;
-			old.max = NR_OPEN_DEFAULT;
-		}
-	}
+	old.cur = p->rlim[res].cur;
+	old.max = p->rlim[res].max;
 	if (a[2]) {
 		if (copy_from_user(t->mm, &nw, a[2], sizeof(nw)))
 			return -EFAULT;
 		if (nw.cur > nw.max)
 			return -EINVAL;
-		if (nw.max > old.max && old.max != RLIM_INFINITY && geteuid() != 0)
+		/* Raising a hard limit takes CAP_SYS_RESOURCE. */
+		if (nw.max > old.max && geteuid() != 0)
 			return -EPERM;
-		if (res == RLIMIT_STACK) {
-			t->rlim_stack = nw.cur;
-			if (t->mm)
-				t->mm->rlim_stack = nw.cur;
-		}
+		/* Linux's sysctl_nr_open bounds RLIMIT_NOFILE; ours is the
+		 * descriptor table. */
+		if (res == RLIMIT_NOFILE && nw.max > NR_OPEN_DEFAULT)
+			return -EPERM;
 	}
 	if (a[3] && copy_to_user(t->mm, a[3], &old, sizeof(old)))
 		return -EFAULT;
+	if (a[2]) {
+		/* Limits belong to the process: every thread of it. */
+		for (struct task_struct *o = m->tasks; o; o = o->next) {
+			if (o->tgid != p->tgid)
+				continue;
+			o->rlim[res].cur = nw.cur;
+			o->rlim[res].max = nw.max;
+			if (res == RLIMIT_STACK) {
+				o->rlim_stack = nw.cur;
+				if (o->mm)
+					o->mm->rlim_stack = nw.cur;
+			}
+			if (res == RLIMIT_NOFILE && o->files)
+				o->files->max_fds = (unsigned int)nw.cur;
+		}
+	}
 	return 0;
 }
 

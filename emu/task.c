@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "task.h"
@@ -26,6 +27,23 @@ struct task_struct *task_create(machine_t *m)
 		return NULL;
 	}
 	t->sighand->count = 1;
+	/* The first process inherits vmemu's limits; the descriptor table
+	 * bounds RLIMIT_NOFILE. */
+	for (int r = 0; r < 16; r++) {
+		struct rlimit hl;
+
+		if (getrlimit(r, &hl)) {
+			hl.rlim_cur = hl.rlim_max = RLIM_INFINITY;
+		}
+		t->rlim[r].cur = hl.rlim_cur;
+		t->rlim[r].max = hl.rlim_max;
+	}
+	if (t->rlim[RLIMIT_NOFILE].max > NR_OPEN_DEFAULT)
+		t->rlim[RLIMIT_NOFILE].max = NR_OPEN_DEFAULT;
+	if (t->rlim[RLIMIT_NOFILE].cur > NR_OPEN_DEFAULT)
+		t->rlim[RLIMIT_NOFILE].cur = NR_OPEN_DEFAULT;
+	t->files->max_fds = (unsigned int)t->rlim[RLIMIT_NOFILE].cur;
+	t->rlim[RLIMIT_STACK].cur = 8ULL << 20;
 	t->group_leader = t;
 	t->exit_signal = SIGCHLD;
 	t->vfork_done = true;

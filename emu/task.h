@@ -33,6 +33,7 @@ struct vfile {
 
 struct files_struct {
 	int count;               /* tasks sharing it (CLONE_FILES); 0 means 1 */
+	unsigned int max_fds;    /* RLIMIT_NOFILE's soft limit; 0: NR_OPEN_DEFAULT */
 	struct vfile *fd[NR_OPEN_DEFAULT];
 	bool cloexec[NR_OPEN_DEFAULT];
 };
@@ -111,7 +112,8 @@ struct task_struct {
 	uint64_t fault_trapno, fault_error_code, fault_cr2;
 
 	int exit_code;                  /* wait status once a zombie */
-	uint64_t rlim_stack;
+	uint64_t rlim_stack;            /* = rlim[RLIMIT_STACK].cur */
+	struct { uint64_t cur, max; } rlim[16]; /* RLIM_NLIMITS, per process */
 };
 
 struct task_struct *task_create(machine_t *m);
@@ -169,6 +171,8 @@ int fd_close(struct files_struct *files, int fd);
  * take over the caller's reference on success only. */
 /* Lowest free descriptor >= minfd without installing anything; -EMFILE. */
 int get_unused_fd(const struct files_struct *files, int minfd);
+/* How many descriptors RLIMIT_NOFILE allows in this table. */
+int files_limit(const struct files_struct *files);
 /* Installs f at fd, closing what was there (dup2); fd or -EBADF. */
 int fd_install_at(struct files_struct *files, int fd, struct vfile *f, bool cloexec);
 /* A copy sharing every open file description (fork); NULL on ENOMEM. */

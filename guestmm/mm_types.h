@@ -38,6 +38,7 @@ struct pglist_data;
 struct mm_struct;
 struct address_space;
 struct file;
+struct anon_vma;
 
 /* struct page flags (Linux's PG_*; only the ones the guest mm uses). */
 enum pageflags {
@@ -58,6 +59,7 @@ enum pageflags {
 	PG_zero,       /* the shared zero page */
 	PG_exec,       /* was filled into the TLB for instruction fetch: its
 	                  translated code must be invalidated before reuse */
+	PG_swapcache,  /* in the swap cache; private = swap entry offset */
 	NR_PAGEFLAGS
 };
 
@@ -67,7 +69,8 @@ struct page {
 	uint32_t flags;
 	int32_t _refcount;
 	int32_t _mapcount;         /* -1 when unmapped, as in Linux */
-	uint32_t private;          /* buddy order, slab object count, ... */
+	uint32_t private;          /* buddy order, slab object count, swap
+	                              offset when PG_swapcache, ... */
 	struct list_head lru;      /* buddy free list, LRU list or slab list */
 	void *mapping;             /* struct address_space *, or anon owner */
 	uint64_t index;            /* page offset in mapping, or vpage for anon */
@@ -121,6 +124,34 @@ static inline pte_t pfn_pte(pfn_t pfn, pteval_t prot)
 	return (pte_t){ (pfn << PAGE_SHIFT) | prot };
 }
 
+/*
+ * Swap entries in non-present PTEs, in x86-64 Linux's format
+ * (arch/x86/include/asm/pgtable_64.h): the type in the top 5 bits, the
+ * offset inverted in bits 9..58, and bits 0 (present) and 8 (PROTNONE)
+ * clear. The inversion keeps a swap PTE from ever looking like pte_none
+ * (or like a PFN below the top of memory, the L1TF mitigation).
+ */
+typedef struct { uint64_t val; } swp_entry_t;
+#define SWP_TYPE_BITS 5
+#define SWP_OFFSET_FIRST_BIT 9
+#define SWP_OFFSET_SHIFT (SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS)
+
+static inline swp_entry_t swp_entry(unsigned int type, uint64_t offset)
+{
+	return (swp_entry_t){ (~offset << SWP_OFFSET_SHIFT >> SWP_TYPE_BITS) |
+			      ((uint64_t)type << (64 - SWP_TYPE_BITS)) };
+}
+static inline unsigned int swp_type(swp_entry_t e) { return (unsigned int)(e.val >> (64 - SWP_TYPE_BITS)); }
+static inline uint64_t swp_offset(swp_entry_t e)
+{
+	return ~e.val << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT;
+}
+static inline pte_t swp_entry_to_pte(swp_entry_t e) { return (pte_t){ e.val }; }
+static inline swp_entry_t pte_to_swp_entry(pte_t pte) { return (swp_entry_t){ pte.pte }; }
+/* Every non-present, non-empty PTE is a swap entry: PROT_NONE pages stay
+ * present without the user bit (mprotect.c). */
+static inline bool is_swap_pte(pte_t pte) { return !pte_none(pte) && !pte_present(pte); }
+
 /* ---- VMAs ---- */
 #define VM_NONE        0x00000000UL
 #define VM_READ        0x00000001UL
@@ -158,7 +189,8 @@ struct vm_area_struct {
 	const char *vm_name;          /* "[heap]", "[stack]", ... or NULL */
 	struct rb_node vm_rb;         /* in mm->mm_rb, keyed by vm_start */
 	struct list_head vm_list;     /* in mm->mmap_list, address order */
-	void *anon_vma;               /* reverse-map owner, once anon pages exist */
+	void *anon_vma;               /* struct anon_vma * (rmap.c), once anon
+	                                 pages exist: the mm's fork family */
 };
 
 /* Per-mm RSS counters (Linux's enum of mm_counters). */
@@ -191,6 +223,13 @@ struct mm_struct {
 	unsigned long def_flags;      /* VM_LOCKED after mlockall(MCL_FUTURE) */
 	uint64_t rlim_stack;          /* RLIMIT_STACK bounding stack growth (0: 8 MiB) */
 	unsigned long min_flt, maj_flt;
+
+	/* Reverse mapping (rmap.c): the fork family whose anon pages this mm
+	 * may map, and the node's list of every mm (file rmap, OOM). */
+	struct anon_vma *anon_vma;
+	struct list_head anon_vma_node;   /* in anon_vma->mms */
+	struct list_head mmlist;          /* in node->mmlist */
+	bool oom_victim;                  /* chosen by the OOM killer: faults fail fast */
 };
 
 /* A file as the mm sees it: what a file-backed VMA points at. */

@@ -36,6 +36,35 @@ struct zone {
 	struct free_area free_area[MAX_ORDER + 1];
 };
 
+/* The LRU lists of a node (Linux's lruvec): anon and file pages, each on
+ * an inactive and an active list, in the order of vmstat's NR_*_ANON/FILE
+ * counters so that NR_INACTIVE_ANON + lru is the list's counter. */
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	NR_LRU_LISTS
+};
+#define LRU_ACTIVE 1
+#define LRU_FILE 2
+
+struct lruvec {
+	struct list_head lists[NR_LRU_LISTS];
+	unsigned long nr_pages[NR_LRU_LISTS];
+};
+
+/* What the OOM killer asks of the machine (oom_kill.c, mm_host_ops). */
+struct oom_control {
+	unsigned int gfp_mask;
+	int order;
+	unsigned long totalpages;     /* RAM + swap, oom_badness's scale */
+	/* Filled in by the machine: did a kill free (or start freeing)
+	 * memory, and was the victim the allocating task itself? */
+	bool killed;
+	bool victim_is_current;
+};
+
 /* What the guest mm needs from the machine around it. guestmm never talks to
  * the CPU emulator itself; these are its only ways out. Any may be NULL. */
 struct mm_host_ops {
@@ -46,9 +75,16 @@ struct mm_host_ops {
 	void (*invalidate_code)(void *host, pfn_t pfn);
 	/* Free-form diagnostics; level as syslog (3 error .. 7 debug). */
 	void (*log)(void *host, int level, const char *msg);
+	/* Out of memory: choose a victim among the tasks (oom_badness over
+	 * their mms, oom_score_adj honoured), log the kill with
+	 * oom_kill_report(), kill it and free its memory before returning
+	 * when it is not the task allocating. Optional: without it nothing is
+	 * killed and the allocation may use the reserves, then fail. */
+	void (*oom_kill)(void *host, struct oom_control *oc);
 };
 
 struct kmem_cache;
+struct swap_info_struct;
 
 struct pglist_data {
 	uint8_t *ram;                  /* host mapping of guest-physical 0 */
@@ -79,6 +115,17 @@ struct pglist_data {
 	 * itself with TAINT_BAD_PAGE; a count lets tests see it too. */
 	unsigned long bad_pages;
 	unsigned long min_free_kbytes;  /* as in /proc/sys/vm/min_free_kbytes */
+	unsigned long wmark_pages[NR_WMARK]; /* the zones' watermarks summed:
+	                                  the node is balanced as a whole */
+
+	/* Reclaim (vmscan.c, swap.c, rmap.c, swapfile.c, oom_kill.c). */
+	struct lruvec lruvec;
+	struct list_head mmlist;        /* every mm_struct of the node */
+	struct swap_info_struct *swap;  /* the swap device, NULL without */
+	int swappiness;                 /* /proc/sys/vm/swappiness (60) */
+	bool kswapd_wake;               /* the machine should call kswapd_run */
+	bool in_reclaim;                /* PF_MEMALLOC: no recursion, reserves */
+	bool oom_reserves;              /* an OOM victim is exiting: may dip */
 };
 
 static inline struct page *pfn_to_page(struct pglist_data *node, pfn_t pfn)
