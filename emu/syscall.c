@@ -7,6 +7,7 @@
 
 #include "syscall.h"
 #include "signal.h"
+#include "strace.h"
 
 static const int arg_regs[] = {
 	UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
@@ -14,30 +15,12 @@ static const int arg_regs[] = {
 	UC_X86_REG_EFLAGS,
 };
 
-static void strace_line(machine_t *m, struct task_struct *t, uint64_t nr,
-			const uint64_t *a, long ret)
-{
-	const char *name = nr < NR_SYSCALLS && m->syscalls[nr].name ? m->syscalls[nr].name
-								    : NULL;
-
-	if (name && !strncmp(name, "sys_", 4))
-		name += 4;
-	if (name)
-		machine_log(m, VMEMU_LOG_INFO, "[pid %d] %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) = %ld",
-			    t->pid, name, (unsigned long)a[0], (unsigned long)a[1],
-			    (unsigned long)a[2], (unsigned long)a[3], (unsigned long)a[4],
-			    (unsigned long)a[5], ret);
-	else
-		machine_log(m, VMEMU_LOG_INFO, "[pid %d] syscall_%lu(%#lx, %#lx, %#lx) = %ld",
-			    t->pid, (unsigned long)nr, (unsigned long)a[0],
-			    (unsigned long)a[1], (unsigned long)a[2], ret);
-}
-
 static void hook_syscall(uc_engine *uc, void *user)
 {
 	machine_t *m = user;
 	struct task_struct *t = m->current;
 	uint64_t v[9] = { 0 }, nr, rcx, r11;
+	struct strace_call sc;
 	void *ptrs[9];
 	long ret;
 	int i;
@@ -48,6 +31,8 @@ static void hook_syscall(uc_engine *uc, void *user)
 	nr = v[0];
 	t->in_syscall = true;
 	t->syscall_nr = nr;
+	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
+		strace_enter(m, t, nr, &v[1], &sc);
 	if (nr < NR_SYSCALLS && m->syscalls[nr].fn) {
 		ret = m->syscalls[nr].fn(m, t, &v[1]);
 	} else {
@@ -62,7 +47,7 @@ static void hook_syscall(uc_engine *uc, void *user)
 	}
 	t->syscall_ret = ret;
 	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
-		strace_line(m, t, nr, &v[1], ret);
+		strace_exit(m, t, nr, &v[1], ret, &sc);
 	/* What the syscall instruction and sysret leave behind, unless the
 	 * registers are about to be replaced (sigreturn, execve) or gone. */
 	if (t->syscall_action == ACTION_NONE &&
