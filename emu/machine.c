@@ -14,6 +14,7 @@
 #include "vfs.h"
 #include "loader/loader.h"
 #include "syscall.h"
+#include "oom.h"
 
 void vmemu_config_init(struct vmemu_config *cfg)
 {
@@ -24,6 +25,9 @@ void vmemu_config_init(struct vmemu_config *cfg)
 	cfg->guest_stdout = 1;
 	cfg->guest_stderr = 2;
 	cfg->event_mask = VMEMU_EVENTS_DEFAULT;
+	cfg->swap_bytes = -1;
+	cfg->swappiness = 60;
+	cfg->swap_level = 1;
 }
 
 static uint64_t monotonic_ns(void)
@@ -51,7 +55,7 @@ static void machine_node_event(void *ctx, const struct vmemu_event *ev)
 		m->stop = STOP_FAULT;
 	}
 	if (m->cfg.event && (m->cfg.event_mask & VMEMU_EVENT_BIT(ev->kind))) {
-		copy.pid = m->current ? m->current->pid : 0;
+		copy.pid = ev->pid ? ev->pid : m->current ? m->current->pid : 0;
 		m->cfg.event(m->cfg.event_ctx, &copy);
 	}
 }
@@ -72,8 +76,9 @@ static int machine_node_create(machine_t *m)
 	err = vmemu_node_create(m->uc, &ncfg, &m->mmu);
 	if (err)
 		return err == VMEMU_ERR_INVAL ? VMEMU_ERR_UNICORN : err;
+	m->mmu->machine = m;
 	m->node = m->mmu->pgdat;
-	return 0;
+	return machine_swap_setup(m);
 }
 
 int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
@@ -128,7 +133,7 @@ int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
 					  : monotonic_ns() ^ ((uint64_t)getpid() << 32) ^ (uintptr_t)m;
 	if (!m->rng_state)
 		m->rng_state = 1;
-	m->boot_ns = monotonic_ns();
+	m->boot_ns = machine_now_ns(m);
 	*out = m;
 	return 0;
 fail:
@@ -146,6 +151,7 @@ void vmemu_machine_destroy(vmemu_machine *m)
 		m->tasks = t->next;
 		task_free(m, t);
 	}
+	run_fini(m);
 	if (m->capstone)
 		cs_close(&m->capstone);
 	vmemu_node_destroy(m->mmu);
@@ -254,6 +260,7 @@ int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
 		return exec_to_vmemu_error(e);
 	}
 	m->first_pid = t->pid;
+	t->oom_score_adj = (short)m->cfg.oom_score_adj;
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #ifndef EMU_MACHINE_H
 #define EMU_MACHINE_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <unicorn/unicorn.h>
 #include <capstone/capstone.h>
@@ -75,7 +76,24 @@ struct vmemu_machine {
 	int nr_cpuid;
 
 	uint64_t rng_state;             /* xorshift state, seeded when deterministic */
-	uint64_t boot_ns;               /* host monotonic time at creation */
+	uint64_t boot_ns;               /* machine_now_ns at creation */
+
+	/* The virtual clock (log.c, run.c): guest time consumed by executed
+	 * code, estimated at block granularity; it is the guest's clock in
+	 * deterministic runs, where it also jumps to the next deadline when
+	 * every task sleeps. vclock_mark: its value at the last switch, for
+	 * the tasks' CPU time. */
+	uint64_t vclock_ns;
+	uint64_t vclock_mark;
+
+	/* Requests from the host, made asynchronously (signal handlers) with
+	 * vmemu_machine_signal and vmemu_machine_stop; the run loop acts on
+	 * them at its next scheduling point (run.c). */
+	volatile sig_atomic_t host_event;   /* one of the two below is set */
+	volatile sig_atomic_t stop_requested;
+	volatile uint32_t host_sigs;        /* bit n-1: host signal n to forward */
+	int wake_pipe[2];                   /* ends idle()'s host wait */
+	bool have_wake_pipe;
 };
 
 typedef struct vmemu_machine machine_t;
@@ -87,6 +105,11 @@ void machine_vlog(machine_t *m, int level, const char *fmt, va_list ap);
 uint64_t machine_random(machine_t *m);
 uint64_t machine_now_ns(machine_t *m);
 uint64_t machine_clock_ns(machine_t *m, bool realtime);
+/* Any Linux clock (clockid_t) now, in ns: 0, or -EINVAL for an unknown id.
+ * The CPU-time clocks are t's thread or process time. */
+int machine_clockid_ns(machine_t *m, struct task_struct *t, int clockid, uint64_t *out);
+/* A task's CPU time in ns (deterministic runs: on the virtual clock). */
+uint64_t task_cpu_ns(machine_t *m, const struct task_struct *t);
 
 /* Point the MMU at a task's address space (the node's, without a handle). */
 static inline void mmu_switch_mm(machine_t *m, struct mm_struct *mm)
@@ -108,5 +131,9 @@ void cpu_clear_exception_state(machine_t *m);
 /* run.c */
 int machine_run(machine_t *m);
 int run_init(machine_t *m);
+void run_fini(machine_t *m);
+/* Host signals and stop requests that arrived: forwards them to the guest
+ * (at a scheduling point or at a syscall's end). */
+void run_host_events(machine_t *m);
 
 #endif

@@ -4,6 +4,7 @@
  * One hook serves the mm-level API and the machine alike. */
 #include <signal.h>
 #include "node.h"
+#include "oom.h"
 
 /* QEMU sizes its TLB only at flush time (DESIGN.md fact 3): flushing after
  * this many fills lets a process with a large working set get a large TLB. */
@@ -41,6 +42,8 @@ const struct mm_host_ops node_mm_ops = {
 	.flush_tlb = mmu_flush_tlb,
 	.invalidate_code = mmu_invalidate_code,
 	.log = mmu_log,
+	.oom_kill = machine_oom_kill,
+	.reclaim_done = node_reclaim_done,
 };
 
 static bool fill_kernel(struct vmemu_node *n, uint64_t vaddr, uc_mem_type type,
@@ -114,8 +117,11 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type,
 		if (ret & VM_FAULT_ERROR) {
 			if (ret & VM_FAULT_SIGBUS)
 				return refuse(n, vaddr, type, SIGBUS, 2 /* BUS_ADRERR */);
+			/* Out of memory even after reclaim and the OOM
+			 * killer: this task is the victim (Linux's
+			 * pagefault_out_of_memory leaves it to its SIGKILL). */
 			if (ret & VM_FAULT_OOM)
-				si_code = FAULT_SEGV_MAPERR;
+				return refuse(n, vaddr, type, SIGKILL, 0x80 /* SI_KERNEL */);
 			goto segv;
 		}
 		if (!mmu_translate(n->active_mm, vaddr, flags, &pa, &prot)) {

@@ -12,6 +12,12 @@
 
 #include "node.h"
 #include "guestmm/task_mmu.h"
+#include "guestmm/swap.h"
+
+/* Unicorn's UC_CTL() shifts UC_CTL_IO_READ (2) into bit 31 of an int,
+ * which is undefined (UBSan stops there); the same bits, built unsigned. */
+#undef UC_CTL_IO_READ
+#define UC_CTL_IO_READ (2u)
 
 /* ---- errors ---- */
 
@@ -451,7 +457,13 @@ int vmemu_node_meminfo(vmemu_node *n, struct vmemu_meminfo *out)
 	out->mlocked = PAGES_KB(s[NR_MLOCK]);
 	out->swap_cached = PAGES_KB(s[NR_SWAPCACHE]);
 	out->anon_huge_pages = PAGES_KB(s[NR_ANON_THPS] * (PMD_SIZE / PAGE_SIZE));
-	/* No swap device yet: swap_total and swap_free stay 0. */
+	{
+		struct swap_stats st;
+
+		swap_get_stats(pg, &st);
+		out->swap_total = PAGES_KB(st.total_pages);
+		out->swap_free = PAGES_KB(st.free_pages);
+	}
 	return 0;
 }
 

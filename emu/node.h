@@ -46,6 +46,11 @@ struct vmemu_node {
 
 	struct list_head address_spaces; /* struct vmemu_as, destroyed with the node */
 
+	/* The machine that owns the node, or NULL at the mm layer: guestmm
+	 * calls that need processes (an OOM kill chooses among tasks) reach
+	 * it through node_mm_ops with this. */
+	struct vmemu_machine *machine;
+
 	vmemu_log_fn log;
 	void *log_ctx;
 	vmemu_event_fn event;

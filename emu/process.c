@@ -133,6 +133,7 @@ struct task_struct *copy_process(machine_t *m, struct task_struct *parent, uint6
 		}
 	}
 	memcpy(p->comm, parent->comm, sizeof(p->comm));
+	p->oom_score_adj = parent->oom_score_adj;
 	p->umask = parent->umask;
 	p->rlim_stack = parent->rlim_stack;
 	memcpy(p->rlim, parent->rlim, sizeof(p->rlim));
@@ -211,7 +212,9 @@ static void exit_notify(machine_t *m, struct task_struct *leader)
 		leader->state = TASK_DEAD;
 		return;
 	}
-	if (leader->exit_signal > 0) {
+	/* Linux's do_notify_parent sends only a valid signal: clone's CSIGNAL
+	 * byte may hold up to 255. */
+	if (leader->exit_signal > 0 && leader->exit_signal <= KNSIG) {
 		struct k_sigaction *ka = &parent->sighand->action[leader->exit_signal - 1];
 		struct k_siginfo info = { .si_signo = leader->exit_signal };
 		int st = leader->exit_code;
@@ -682,10 +685,14 @@ static void do_group_continue(machine_t *m, struct task_struct *leader)
 static void send_to_process(machine_t *m, struct task_struct *sender, int tgid, int sig,
 			    int code)
 {
-	struct task_struct *t = signal_target(m, tgid, sig);
 	struct k_siginfo info = { .si_signo = sig, .si_code = code };
+	struct task_struct *t;
 
-	if (!t || !sig)
+	/* Signal 0 only asks whether the process exists (kill_pid did). */
+	if (!sig)
+		return;
+	t = signal_target(m, tgid, sig);
+	if (!t)
 		return;
 	info.u.kill.pid = sender ? sender->tgid : 0;
 	info.u.kill.uid = getuid();

@@ -14,6 +14,7 @@
 #include "procfs.h"
 #include "guestmm/task_mmu.h"
 #include "guestmm/filemap.h"
+#include "guestmm/swap.h"
 
 struct strbuf {
 	char *buf;
@@ -172,6 +173,7 @@ static void gen_meminfo(machine_t *m, struct strbuf *sb)
 	uint64_t total = totalram_pages(n), free_pages = nr_free_pages(n);
 	uint64_t file = st[NR_FILE_PAGES], slab_r = st[NR_SLAB_RECLAIMABLE];
 	uint64_t low = 0, available;
+	struct swap_stats swap;
 
 	for (int z = 0; z < n->nr_zones; z++)
 		low += n->node_zones[z].watermark[WMARK_LOW];
@@ -180,6 +182,7 @@ static void gen_meminfo(machine_t *m, struct strbuf *sb)
 	available = free_pages > low ? free_pages - low : 0;
 	available += file - (file / 2 < low ? file / 2 : low);
 	available += slab_r - (slab_r / 2 < low ? slab_r / 2 : low);
+	swap_get_stats(n, &swap);
 	meminfo_line(sb, "MemTotal", K(total));
 	meminfo_line(sb, "MemFree", K(free_pages));
 	meminfo_line(sb, "MemAvailable", K(available));
@@ -194,8 +197,8 @@ static void gen_meminfo(machine_t *m, struct strbuf *sb)
 	meminfo_line(sb, "Inactive(file)", K(st[NR_INACTIVE_FILE]));
 	meminfo_line(sb, "Unevictable", K(st[NR_UNEVICTABLE]));
 	meminfo_line(sb, "Mlocked", K(st[NR_MLOCK]));
-	meminfo_line(sb, "SwapTotal", 0);
-	meminfo_line(sb, "SwapFree", 0);
+	meminfo_line(sb, "SwapTotal", K(swap.total_pages));
+	meminfo_line(sb, "SwapFree", K(swap.free_pages));
 	meminfo_line(sb, "Zswap", 0);
 	meminfo_line(sb, "Zswapped", 0);
 	meminfo_line(sb, "Dirty", K(st[NR_FILE_DIRTY]));
@@ -544,6 +547,11 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 			gen_status(m, pt, &sb);
 		else if (!strcmp(sub, "statm"))
 			gen_statm(pt, &sb);
+		else if (!strcmp(sub, "oom_score_adj"))
+			sb_printf(&sb, "%d\n", pt->oom_score_adj);
+		else if (!strcmp(sub, "oom_score"))
+			sb_printf(&sb, "%lu\n", pt->mm ? oom_score(pt->mm, pt->oom_score_adj,
+								 oom_totalpages(m->node)) : 0);
 		else if (!strcmp(sub, "comm"))
 			sb_printf(&sb, "%s\n", pt->comm);
 		else if (!strcmp(sub, "cmdline"))
@@ -564,13 +572,53 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 	return 0;
 }
 
+static bool procfs_is_writable(const char *p)
+{
+	const char *slash = strrchr(p, '/');
+
+	return !strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj");
+}
+
+int procfs_write(machine_t *m, struct task_struct *t, const char *path, const char *buf,
+		 size_t len)
+{
+	struct task_struct *pt;
+	const char *sub;
+	char *end;
+	long v;
+
+	(void)len;
+	if (!procfs_is_writable(path))
+		return -EINVAL;
+	pt = proc_task(m, t, path, &sub);
+	if (!pt || pt->state == TASK_DEAD || pt->state == TASK_ZOMBIE)
+		return -ESRCH;
+	/* Linux's oom_score_adj_write: an integer, spaces around it. */
+	while (*buf == ' ' || *buf == '\t')
+		buf++;
+	v = strtol(buf, &end, 10);
+	if (end == buf)
+		return -EINVAL;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (*end || v < OOM_SCORE_ADJ_MIN || v > OOM_SCORE_ADJ_MAX)
+		return -EINVAL;
+	/* Per process (signal_struct in Linux): every thread of the group. */
+	for (struct task_struct *o = m->tasks; o; o = o->next)
+		if (o->tgid == pt->tgid)
+			o->oom_score_adj = (short)v;
+	return 0;
+}
+
 int procfs_memfd(const char *name, const char *buf, size_t len, int flags)
 {
 	int acc = flags & O_ACCMODE, fd, rfd;
 	char link[40];
 	size_t done = 0;
 
-	if (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
+	/* oom_score_adj takes writes (procfs_write, through the write
+	 * system calls); the descriptor stays a read-only memfd. */
+	if (!procfs_is_writable(name) && (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
 		return -EACCES;
 	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
@@ -602,6 +650,7 @@ bool procfs_is_generated(const char *p)
 	};
 	static const char *const per_task[] = {
 		"maps", "smaps", "smaps_rollup", "status", "statm", "comm", "cmdline", "environ",
+		"oom_score", "oom_score_adj",
 	};
 	const char *sub;
 

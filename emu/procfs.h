@@ -14,6 +14,11 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *guest_abs, 
  * ordinary fd paths (read, lseek, fstat, mmap). Returns the fd or -errno. */
 int procfs_memfd(const char *name, const char *buf, size_t len, int flags);
 
+/* A write to a generated file (only /proc/PID/oom_score_adj takes one):
+ * buf holds what the guest wrote (NUL-terminated, len bytes). 0 or -errno. */
+int procfs_write(machine_t *m, struct task_struct *t, const char *guest_abs, const char *buf,
+		 size_t len);
+
 /* Whether the guest kernel generates the file at guest_abs (no work done). */
 bool procfs_is_generated(const char *guest_abs);
 /* Makes the contents of a generated file again into its memfd (reads from

@@ -1,14 +1,20 @@
 /* The run loop: enter the guest with uc_emu_start, and on each return work
  * out why (syscall follow-up, MMU fault, CPU exception, privileged stop),
  * turn it into Linux's answer, and deliver signals. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "machine.h"
 #include "task.h"
 #include "syscall.h"
 #include "signal.h"
+#include "guestmm/swap.h"
 
 /* Linux's x86 trap numbers, kept in the sigcontext of a fault frame. */
 #define X86_TRAP_DE 0
@@ -201,19 +207,110 @@ static void run_once(machine_t *m, struct task_struct *t)
 
 /* Preemption: the block hook is the safe point to stop (DESIGN.md fact 2);
  * it counts blocks and asks for a switch at the end of a time slice when
- * another task could run. */
+ * another task could run, or at once when the host asked for something
+ * (a signal to forward, a stop).
+ *
+ * It also keeps the virtual clock. UC_HOOK_BLOCK reports a block's size in
+ * bytes, not its instruction count; counting instructions exactly would
+ * take a decode (or a cache look-up) per executed block, where the hook
+ * must stay at about a nanosecond. So a block costs ceil(bytes / 4)
+ * instructions (4 bytes being about the average x86-64 instruction
+ * length in compiled code) and an instruction 1 ns: a 1 GHz machine of
+ * one instruction per cycle. The estimate only has to be reproducible and
+ * roughly proportional to work done: the same code runs the same blocks
+ * with the same sizes in every run. A block that the hook stops before it
+ * runs is not counted (it is counted when it runs after the switch).
+ * Time slices are counted in blocks: TIME_SLICE_BLOCKS, not host time. */
 #define TIME_SLICE_BLOCKS 50000
+#define VCLOCK_BLOCK_NS(size) (((uint64_t)(size) + 3) / 4 + ((size) == 0))
 
 static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	machine_t *m = user;
 
-	if (++m->slice_blocks < TIME_SLICE_BLOCKS)
+	m->vclock_ns += VCLOCK_BLOCK_NS(size);
+	if (++m->slice_blocks < TIME_SLICE_BLOCKS && !m->host_event)
 		return;
-	m->slice_blocks = 0;
-	if (m->nr_live_tasks > 1) {
+	if (m->host_event) {
+		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
 		m->stop = STOP_RESCHED;
 		uc_emu_stop(uc);
+		return;
+	}
+	m->slice_blocks = 0;
+	/* kswapd runs between slices (machine_run), even with one task. */
+	if (m->nr_live_tasks > 1 || m->node->kswapd_wake) {
+		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
+		m->stop = STOP_RESCHED;
+		uc_emu_stop(uc);
+	}
+}
+
+/* ---- requests from the host ---- */
+
+/* Async-signal-safe: only flags and a write to the wake pipe. */
+void vmemu_machine_signal(vmemu_machine *m, int sig)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (!m || sig <= 0 || sig > 32)
+		return;
+	__atomic_fetch_or(&m->host_sigs, 1u << (sig - 1), __ATOMIC_SEQ_CST);
+	m->host_event = 1;
+	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
+		(void)0;     /* full: a wake-up is pending anyway */
+	errno = saved;
+}
+
+void vmemu_machine_stop(vmemu_machine *m)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (!m)
+		return;
+	m->stop_requested = 1;
+	m->host_event = 1;
+	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+/* The guest's foreground process group: the first process's. */
+static int foreground_pgrp(machine_t *m)
+{
+	struct task_struct *first = find_task(m, m->first_pid);
+
+	return first ? first->pgid : m->first_pid;
+}
+
+void run_host_events(machine_t *m)
+{
+	uint32_t sigs;
+
+	if (!m->host_event)
+		return;
+	m->host_event = 0;
+	sigs = __atomic_exchange_n(&m->host_sigs, 0, __ATOMIC_SEQ_CST);
+	if (m->stop_requested) {
+		for (struct task_struct *t = m->tasks; t; t = t->next)
+			if (t->state == TASK_RUNNING || t->state == TASK_INTERRUPTIBLE ||
+			    t->state == TASK_STOPPED)
+				do_group_exit(m, t, SIGKILL);
+		return;
+	}
+	/* Process by process (kill_pid(-1) would be "everyone", and the
+	 * first process's group is 1). */
+	for (int sig = 1; sig <= 32; sig++) {
+		int pgrp = foreground_pgrp(m);
+
+		if (!(sigs & (1u << (sig - 1))))
+			continue;
+		for (struct task_struct *t = m->tasks; t; t = t->next)
+			if (t->group_leader == t && t->pgid == pgrp && t->state != TASK_ZOMBIE &&
+			    t->state != TASK_DEAD)
+				kill_pid(m, NULL, t->tgid, sig, 0 /* SI_USER */);
 	}
 }
 
@@ -226,11 +323,13 @@ static bool try_wake(machine_t *m, struct task_struct *t)
 	if (signal_pending(t)) {
 		t->state = TASK_RUNNING;
 		t->resume = RESUME_SIGNAL;
+		task_wait_host_clear(t);
 		return true;
 	}
 	w = t->wait_fn ? t->wait_fn(m, t, &result) : WAIT_RESTART;
 	if (w == WAIT_SLEEP)
 		return false;
+	task_wait_host_clear(t);
 	t->state = TASK_RUNNING;
 	t->wait_fn = NULL;
 	t->resume = w == WAIT_RESTART ? RESUME_RESTART : RESUME_RESULT;
@@ -257,6 +356,8 @@ static struct task_struct *pick_next_task(machine_t *m, struct task_struct *prev
 		}
 		if (t->state == TASK_INTERRUPTIBLE)
 			try_wake(m, t);
+		else if (t->host_wait)
+			task_wait_host_clear(t);   /* woken some other way (a stop, a kill) */
 		if (t->state == TASK_RUNNING) {
 			live++;
 			if (!first)
@@ -274,12 +375,23 @@ static struct task_struct *pick_next_task(machine_t *m, struct task_struct *prev
 	return after ? after : first;
 }
 
-/* No task can run: sleep on the host until the earliest timeout. Returns
- * false when nothing will ever wake anyone. */
+/* No task can run: wait on the host until the earliest deadline, for the
+ * host descriptors the sleepers wait on (task_wait_host), or for a request
+ * from the host (the wake pipe). Returns false when nothing will ever wake
+ * anyone.
+ *
+ * In a deterministic run time is virtual: host descriptors are looked at
+ * without waiting, and when none is ready the clock jumps to the earliest
+ * deadline, so a timeout or a sleep takes no host time and ends at the same
+ * virtual instant in every run. Only a sleep with no deadline at all waits
+ * on the host (for the descriptors). */
 static bool idle(machine_t *m)
 {
 	uint64_t earliest = 0, now;
 	bool sleepers = false;
+	unsigned int n = 1, nfds = 0;
+	struct pollfd *fds;
+	struct timespec ts, *tsp = NULL;
 
 	for (struct task_struct *t = m->tasks; t; t = t->next) {
 		if (t->state != TASK_INTERRUPTIBLE)
@@ -287,22 +399,51 @@ static bool idle(machine_t *m)
 		sleepers = true;
 		if (t->wake_deadline_ns && (!earliest || t->wake_deadline_ns < earliest))
 			earliest = t->wake_deadline_ns;
+		nfds += t->nr_host_wait;
 	}
-	if (!sleepers || !earliest)
+	if (!sleepers || (!earliest && !nfds))
 		return false;
-	now = machine_now_ns(m);
-	if (earliest > now) {
-		struct timespec ts = { (time_t)((earliest - now) / 1000000000ULL),
-				       (long)((earliest - now) % 1000000000ULL) };
-
-		nanosleep(&ts, NULL);
+	fds = malloc((nfds + 1) * sizeof(*fds));
+	if (!fds)
+		return true;     /* try again: the scheduler re-polls every sleeper */
+	fds[0] = (struct pollfd){ m->have_wake_pipe ? m->wake_pipe[0] : -1, POLLIN, 0 };
+	for (struct task_struct *t = m->tasks; t; t = t->next) {
+		if (t->state != TASK_INTERRUPTIBLE)
+			continue;
+		for (unsigned int i = 0; i < t->nr_host_wait; i++)
+			fds[n++] = t->host_wait[i];
 	}
+	now = machine_now_ns(m);
+	if (earliest) {
+		uint64_t d = earliest > now ? earliest - now : 0;
+
+		if (m->cfg.deterministic)
+			d = 0;
+		ts = (struct timespec){ (time_t)(d / 1000000000ULL), (long)(d % 1000000000ULL) };
+		tsp = &ts;
+	}
+	if (ppoll(fds, n, tsp, NULL) == 0 && m->cfg.deterministic && earliest > m->vclock_ns)
+		m->vclock_ns = earliest;
+	if (fds[0].revents & POLLIN) {
+		char buf[64];
+
+		while (read(m->wake_pipe[0], buf, sizeof(buf)) > 0)
+			;
+	}
+	free(fds);
 	return true;
 }
 
 /* Give the engine to next: save the registers of the task that had it. */
 static void context_switch(machine_t *m, struct task_struct *next)
 {
+	if (m->current != next) {
+		/* CPU time on the virtual clock, and a fresh time slice. */
+		if (m->current)
+			m->current->cpu_ns += m->vclock_ns - m->vclock_mark;
+		m->vclock_mark = m->vclock_ns;
+		m->slice_blocks = 0;
+	}
 	if (m->engine_owner != next) {
 		if (m->engine_owner && m->engine_owner->state != TASK_ZOMBIE &&
 		    m->engine_owner->state != TASK_DEAD)
@@ -355,6 +496,10 @@ int machine_run(machine_t *m)
 	/* The first task's registers are in the engine already. */
 	m->engine_owner = m->tasks;
 	for (;;) {
+		if (m->host_event)
+			run_host_events(m);
+		if (m->node->kswapd_wake)
+			kswapd_run(m->node);
 		t = pick_next_task(m, m->current);
 		if (!t) {
 			if (!m->nr_live_tasks)
@@ -373,6 +518,9 @@ int machine_run(machine_t *m)
 		if (t->state == TASK_RUNNING)
 			do_signal(m, t);
 	}
+	m->stop_requested = 0;
+	m->host_event = 0;
+	m->host_sigs = 0;
 	uc_hook_del(m->uc, m->hook_intr);
 	uc_hook_del(m->uc, m->hook_in);
 	uc_hook_del(m->uc, m->hook_out);
@@ -385,5 +533,19 @@ int run_init(machine_t *m)
 {
 	if (uc_hook_add(m->uc, &m->hook_block, UC_HOOK_BLOCK, hook_block, m, 1, 0) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
+	if (pipe2(m->wake_pipe, O_CLOEXEC | O_NONBLOCK))
+		return VMEMU_ERR_NOMEM;
+	m->have_wake_pipe = true;
+	/* The virtual clock starts one second after "boot". */
+	m->vclock_ns = m->vclock_mark = 1000000000ULL;
 	return 0;
+}
+
+void run_fini(machine_t *m)
+{
+	if (!m->have_wake_pipe)
+		return;
+	close(m->wake_pipe[0]);
+	close(m->wake_pipe[1]);
+	m->have_wake_pipe = false;
 }

@@ -45,8 +45,9 @@
  * - A blocking host call blocks the whole machine. Reads, writes and
  *   sendfile on pipes, sockets and terminals avoid that when other guest
  *   tasks are alive (they sleep in the guest kernel instead, see
- *   host_fd_wait); poll, select, flock, F_SETLKW and FIFO opens still block
- *   in the host. An EINTR from the host becomes a restart code so the
+ *   host_fd_wait), and so do poll and select (also in deterministic runs,
+ *   whose timeouts are on the virtual clock); flock, F_SETLKW and FIFO
+ *   opens still block in the host. An EINTR from the host becomes a restart code so the
  *   dispatcher applies SA_RESTART. */
 
 #define RW_CHUNK       (1u << 20)               /* bounce buffer per host call */
@@ -337,12 +338,11 @@ static bool host_fd_is_regular(int fd)
  * block in the host call. With other guest tasks alive, a blocking host
  * read of an empty pipe would stop them all, the writer included, so the
  * task sleeps in the guest kernel instead (restarted when the fd is ready,
- * which gives SA_RESTART semantics for free). The scheduler only knows
- * deadlines, so the sleeper asks it to look again every HOST_POLL_NS; the
- * fd and events are in wait_args[0..1] for a scheduler that can poll. */
-#define HOST_POLL_NS 1000000ULL
-
-static bool others_live(machine_t *m, struct task_struct *t)
+ * which gives SA_RESTART semantics for free). The sleeper registers the fd
+ * with task_wait_host, so that the scheduler's idle loop waits for it with
+ * poll() when nothing else can run; the fd and events are also in
+ * wait_args[0..1]. */
+bool others_live(machine_t *m, struct task_struct *t)
 {
 	for (struct task_struct *u = m->tasks; u; u = u->next)
 		if (u != t && (u->state == TASK_RUNNING || u->state == TASK_INTERRUPTIBLE))
@@ -350,7 +350,12 @@ static bool others_live(machine_t *m, struct task_struct *t)
 	return false;
 }
 
-static bool host_fd_ready(int fd, short events)
+bool must_sleep_in_guest(machine_t *m, struct task_struct *t)
+{
+	return m->cfg.deterministic || others_live(m, t);
+}
+
+bool host_fd_ready(int fd, short events)
 {
 	struct pollfd p = { fd, events, 0 };
 
@@ -359,19 +364,20 @@ static bool host_fd_ready(int fd, short events)
 
 static int host_fd_wait(machine_t *m, struct task_struct *t, long *result)
 {
-	if (host_fd_ready((int)t->wait_args[0], (short)t->wait_args[1])) {
-		t->wake_deadline_ns = 0;
+	if (host_fd_ready((int)t->wait_args[0], (short)t->wait_args[1]))
 		return WAIT_RESTART;
-	}
-	t->wake_deadline_ns = machine_now_ns(m) + HOST_POLL_NS;
 	return WAIT_SLEEP;
 }
 
-static long sleep_on_host_fd(machine_t *m, struct task_struct *t, int fd, short events)
+long sleep_on_host_fd(machine_t *m, struct task_struct *t, int fd, short events)
 {
+	struct pollfd p = { fd, events, 0 };
+
 	t->wait_args[0] = fd;
 	t->wait_args[1] = events;
-	t->wake_deadline_ns = machine_now_ns(m) + HOST_POLL_NS;
+	t->wake_deadline_ns = 0;
+	if (!task_wait_host(t, &p, 1))
+		return -ENOMEM;
 	return task_sleep(m, t, host_fd_wait);
 }
 
@@ -495,9 +501,66 @@ static long buffer_read(struct task_struct *t, struct vfile *f, const struct use
 	return (long)n;
 }
 
+/* /dev/random and /dev/urandom in a deterministic run: the machine's
+ * seeded generator, as getrandom. */
+static long random_read(machine_t *m, struct task_struct *t, const struct useg *seg,
+			unsigned long nseg)
+{
+	uint64_t total = segs_total(seg, nseg), done = 0;
+	struct ucursor cur = { seg, nseg, 0, 0 };
+	char buf[256];
+
+	if (total > 33554431)
+		total = 33554431;        /* urandom_read's cap per call */
+	while (done < total) {
+		size_t n = total - done > sizeof(buf) ? sizeof(buf) : total - done, put;
+
+		for (size_t i = 0; i < n; i += 8) {
+			uint64_t r = machine_random(m);
+
+			memcpy(buf + i, &r, n - i < 8 ? n - i : 8);
+		}
+		put = ucopy(t, &cur, buf, n, true);
+		done += put;
+		if (put < n)
+			return done ? (long)done : -EFAULT;
+	}
+	return (long)done;
+}
+
+static void mark_random_dev(struct task_struct *t, int fd)
+{
+	struct vfile *f = fd_lookup(t->files, fd);
+	struct stat st;
+
+	if (f && f->kind == VFILE_HOST && !fstat(f->host_fd, &st) && S_ISCHR(st.st_mode) &&
+	    major(st.st_rdev) == 1 && (minor(st.st_rdev) == 8 || minor(st.st_rdev) == 9))
+		f->random_dev = true;
+}
+
 static long file_rw(machine_t *m, struct task_struct *t, struct vfile *f, const struct useg *seg,
 		    unsigned long nseg, int64_t pos, int rwf, bool write)
 {
+	/* The few writable generated files (/proc/PID/oom_score_adj) take
+	 * what is written as a setting, as Linux's proc write handlers. */
+	if (f->generated && write) {
+		char kbuf[64];
+		size_t n = 0;
+		long r;
+
+		for (unsigned long i = 0; i < nseg && n < sizeof(kbuf) - 1; i++) {
+			size_t c = seg[i].len < sizeof(kbuf) - 1 - n ? seg[i].len : sizeof(kbuf) - 1 - n;
+
+			if (c && copy_from_user(t->mm, kbuf + n, seg[i].base, c))
+				return -EFAULT;
+			n += c;
+		}
+		kbuf[n] = 0;
+		r = procfs_write(m, t, f->path, kbuf, n);
+		return r < 0 ? r : (long)segs_total(seg, nseg);
+	}
+	if (f->random_dev && !write && m->cfg.deterministic)
+		return random_read(m, t, seg, nseg);
 	if (f->kind == VFILE_BUFFER)
 		return write ? -EINVAL : buffer_read(t, f, seg, nseg, pos);
 	return host_rw(m, t, f, seg, nseg, pos, rwf, write);
@@ -740,6 +803,8 @@ static long do_open(machine_t *m, struct task_struct *t, int dirfd, uint64_t upa
 	}
 	r = install_host_fd(m, t, fd, hfd, flags, p);
 	free(p);
+	if (r >= 0 && m->cfg.deterministic)
+		mark_random_dev(t, (int)r);
 	return r;
 }
 
@@ -2130,6 +2195,26 @@ out:
 	return r;
 }
 
+/* Registers the host descriptors behind guest pollfds for the idle loop. */
+static void poll_register_host(struct task_struct *t, uint64_t ufds, uint64_t nfds)
+{
+	struct pollfd *gp = calloc(nfds ? nfds : 1, sizeof(*gp));
+	unsigned int n = 0;
+
+	if (!gp)
+		return;
+	if (nfds && copy_from_user(t->mm, gp, ufds, nfds * sizeof(*gp)) == 0) {
+		for (unsigned long i = 0; i < nfds; i++) {
+			struct vfile *f = gp[i].fd >= 0 ? fd_lookup(t->files, gp[i].fd) : NULL;
+
+			if (f && f->kind == VFILE_HOST)
+				gp[n++] = (struct pollfd){ f->host_fd, gp[i].events, 0 };
+		}
+	}
+	task_wait_host(t, gp, n);
+	free(gp);
+}
+
 /* poll among several tasks: the others must run while this one waits, so
  * it sleeps in the guest kernel and polls again (without waiting) when the
  * scheduler asks, until something is ready or its deadline passes.
@@ -2137,30 +2222,26 @@ out:
 static int poll_wait(machine_t *m, struct task_struct *t, long *result)
 {
 	struct timespec zero = { 0, 0 };
-	uint64_t deadline = (uint64_t)t->wait_args[2], now;
+	uint64_t deadline = (uint64_t)t->wait_args[2];
 	long r = do_poll(t, (uint64_t)t->wait_args[0], (uint64_t)t->wait_args[1], &zero, NULL);
 
-	now = machine_now_ns(m);
-	if (r != 0 || (deadline && now >= deadline)) {
+	if (r != 0 || (deadline && machine_now_ns(m) >= deadline)) {
 		t->wake_deadline_ns = 0;
 		*result = r;
 		return WAIT_RESULT;
 	}
-	t->wake_deadline_ns = now + HOST_POLL_NS;
-	if (deadline && deadline < t->wake_deadline_ns)
-		t->wake_deadline_ns = deadline;
 	return WAIT_SLEEP;
 }
 
 /* Returns the poll result, or puts t to sleep when it must wait while other
- * tasks are alive (timeout NULL: for ever). */
+ * tasks are alive or time is virtual (timeout NULL: for ever). */
 static long poll_or_sleep(machine_t *m, struct task_struct *t, uint64_t ufds, uint64_t nfds,
 			  const struct timespec *timeout)
 {
 	struct timespec zero = { 0, 0 };
 	long r;
 
-	if (!others_live(m, t) || (timeout && !timeout->tv_sec && !timeout->tv_nsec))
+	if (!must_sleep_in_guest(m, t) || (timeout && !timeout->tv_sec && !timeout->tv_nsec))
 		return do_poll(t, ufds, nfds, timeout, NULL);
 	r = do_poll(t, ufds, nfds, &zero, NULL);
 	if (r != 0)
@@ -2169,7 +2250,8 @@ static long poll_or_sleep(machine_t *m, struct task_struct *t, uint64_t ufds, ui
 	t->wait_args[1] = (long)nfds;
 	t->wait_args[2] = timeout ? (long)(machine_now_ns(m) + (uint64_t)timeout->tv_sec *
 					   1000000000ULL + (uint64_t)timeout->tv_nsec) : 0;
-	t->wake_deadline_ns = machine_now_ns(m) + HOST_POLL_NS;
+	t->wake_deadline_ns = (uint64_t)t->wait_args[2];
+	poll_register_host(t, ufds, nfds);
 	return task_sleep(m, t, poll_wait);
 }
 
@@ -2207,7 +2289,7 @@ static long sys_ppoll(machine_t *m, struct task_struct *t, const uint64_t *a)
 			return r;
 	}
 	left = ts;       /* an answer without waiting leaves all of it */
-	if (others_live(m, t))
+	if (must_sleep_in_guest(m, t))
 		return poll_or_sleep(m, t, a[0], a[1], a[2] ? &ts : NULL);
 	r = do_poll(t, a[0], a[1], a[2] ? &ts : NULL, &left);
 	if (a[2] && r != -EFAULT) {
@@ -2242,9 +2324,11 @@ static int fdtable_size(const struct files_struct *files)
 }
 
 /* select over host poll (host fd numbers may exceed FD_SETSIZE): Linux's
- * own mapping of poll bits to the three sets. */
+ * own mapping of poll bits to the three sets. probe: look without waiting,
+ * and when nothing is ready leave the guest's sets alone and register the
+ * host descriptors for a sleep (select_or_sleep). */
 static long do_select(struct task_struct *t, int nfds, const uint64_t uset[3],
-		      const struct timespec *timeout, struct timespec *left)
+		      const struct timespec *timeout, struct timespec *left, bool probe)
 {
 	size_t words, bytes;
 	uint64_t *in[3] = { NULL, NULL, NULL }, *out[3] = { NULL, NULL, NULL };
@@ -2307,7 +2391,7 @@ static long do_select(struct task_struct *t, int nfds, const uint64_t uset[3],
 			       (want[2] ? POLLPRI : 0);
 		gfd[n++] = fd;
 	}
-	r = host_poll(hp, n, immediate ? &zero : timeout, immediate ? NULL : left);
+	r = host_poll(hp, n, immediate || probe ? &zero : timeout, immediate ? NULL : left);
 	if (r < 0)
 		goto out;
 	for (unsigned long i = 0; i < n; i++) {
@@ -2330,6 +2414,10 @@ static long do_select(struct task_struct *t, int nfds, const uint64_t uset[3],
 	for (int s = 0; s < 3; s++)
 		for (size_t w = 0; w < words; w++)
 			r += __builtin_popcountll(out[s][w]);
+	if (probe && r == 0) {
+		task_wait_host(t, hp, (unsigned int)n);
+		goto out;
+	}
 	for (int s = 0; s < 3; s++) {
 		if (uset[s] && bytes && copy_to_user(t->mm, uset[s], out[s], bytes) < 0) {
 			r = -EFAULT;
@@ -2344,6 +2432,73 @@ out:
 	free(hp);
 	free(gfd);
 	return r;
+}
+
+/* select among several tasks (or on the virtual clock): as poll_or_sleep,
+ * a sleep in the guest kernel. wait_args: nfds, the three sets, deadline
+ * (0: none), where the time left goes (0: nowhere), and 1 when that is a
+ * timespec (pselect6) rather than a timeval. */
+static void select_copy_left(machine_t *m, struct task_struct *t, uint64_t ut, bool timespec,
+			     const struct timespec *left)
+{
+	if (!ut)
+		return;
+	if (timespec) {
+		copy_to_user(t->mm, ut, left, sizeof(*left));
+	} else {
+		struct timeval tv = { left->tv_sec, left->tv_nsec / 1000 };
+
+		copy_to_user(t->mm, ut, &tv, sizeof(tv));
+	}
+}
+
+static int select_wait(machine_t *m, struct task_struct *t, long *result)
+{
+	struct timespec zero = { 0, 0 }, left = { 0, 0 };
+	uint64_t deadline = (uint64_t)t->wait_args[4], now = machine_now_ns(m);
+	uint64_t uset[3] = { (uint64_t)t->wait_args[1], (uint64_t)t->wait_args[2],
+			     (uint64_t)t->wait_args[3] };
+	bool expired = deadline && now >= deadline;
+	long r = do_select(t, (int)t->wait_args[0], uset, &zero, NULL, !expired);
+
+	if (r == 0 && !expired)
+		return WAIT_SLEEP;
+	t->wake_deadline_ns = 0;
+	if (deadline && deadline > now)
+		left = ns_ts((int64_t)(deadline - now));
+	if (r >= 0)
+		select_copy_left(m, t, (uint64_t)t->wait_args[5], t->wait_args[6], &left);
+	*result = r;
+	return WAIT_RESULT;
+}
+
+/* Returns 1 when the caller should do the plain host select; otherwise the
+ * result is in *r (an answer without waiting, or a sleep). */
+static int select_or_sleep(machine_t *m, struct task_struct *t, const uint64_t *a,
+			   const struct timespec *timeout, bool timespec, long *r)
+{
+	struct timespec zero = { 0, 0 };
+
+	if (!must_sleep_in_guest(m, t) || (timeout && !timeout->tv_sec && !timeout->tv_nsec))
+		return 1;
+	*r = do_select(t, (int)a[0], &a[1], &zero, NULL, true);
+	if (*r != 0) {
+		if (*r > 0)
+			select_copy_left(m, t, a[4], timespec, timeout);
+		return 0;
+	}
+	t->wait_args[0] = (long)a[0];
+	t->wait_args[1] = (long)a[1];
+	t->wait_args[2] = (long)a[2];
+	t->wait_args[3] = (long)a[3];
+	t->wait_args[4] = timeout ? (long)(machine_now_ns(m) + (uint64_t)ts_ns(timeout)) : 0;
+	t->wait_args[5] = (long)a[4];
+	t->wait_args[6] = timespec;
+	t->wake_deadline_ns = (uint64_t)t->wait_args[4];
+	task_sleep(m, t, select_wait);
+	/* Linux's select: a handler makes it EINTR whatever SA_RESTART says. */
+	*r = -ERESTARTNOHAND;
+	return 0;
 }
 
 static long sys_select(machine_t *m, struct task_struct *t, const uint64_t *a)
@@ -2361,8 +2516,10 @@ static long sys_select(machine_t *m, struct task_struct *t, const uint64_t *a)
 		ts.tv_sec = tv.tv_sec + tv.tv_usec / 1000000;
 		ts.tv_nsec = (tv.tv_usec % 1000000) * 1000;
 	}
+	if (!select_or_sleep(m, t, a, a[4] ? &ts : NULL, false, &r))
+		return r;
 	left = ts;
-	r = do_select(t, (int)a[0], &a[1], a[4] ? &ts : NULL, &left);
+	r = do_select(t, (int)a[0], &a[1], a[4] ? &ts : NULL, &left, false);
 	if (a[4] && (r >= 0 || r == -ERESTARTNOHAND)) {
 		tv.tv_sec = left.tv_sec;
 		tv.tv_usec = left.tv_nsec / 1000;
@@ -2388,8 +2545,10 @@ static long sys_pselect6(machine_t *m, struct task_struct *t, const uint64_t *a)
 		if (sig[0] && sig[1] != 8)
 			return -EINVAL;
 	}
+	if (!select_or_sleep(m, t, a, a[4] ? &ts : NULL, true, &r))
+		return r;
 	left = ts;
-	r = do_select(t, (int)a[0], &a[1], a[4] ? &ts : NULL, &left);
+	r = do_select(t, (int)a[0], &a[1], a[4] ? &ts : NULL, &left, false);
 	if (a[4] && (r >= 0 || r == -ERESTARTNOHAND))
 		copy_to_user(t->mm, a[4], &left, sizeof(left));
 	return r;

@@ -334,9 +334,8 @@ static long sys_sysinfo(machine_t *m, struct task_struct *t, const uint64_t *a)
 	struct timespec ts;
 
 	memset(&si, 0, sizeof(si));
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	si.uptime = (int64_t)(((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec - m->boot_ns) /
-			      1000000000ULL);
+	(void)ts;
+	si.uptime = (int64_t)((machine_now_ns(m) - m->boot_ns) / 1000000000ULL);
 	si.totalram = totalram_pages(m->node) * PAGE_SIZE;
 	si.freeram = nr_free_pages(m->node) * PAGE_SIZE;
 	si.sharedram = m->node->stat.stat[NR_SHMEM] * PAGE_SIZE;

@@ -1,5 +1,5 @@
-/* Time syscalls: the host's clocks (a virtual clock for deterministic runs
- * comes with that issue), and sleeping as a guest-kernel sleep. */
+/* Time syscalls: the machine's clocks (log.c: the host's, or the virtual
+ * clock of a deterministic run), and sleeping as a guest-kernel sleep. */
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/times.h>
@@ -24,17 +24,21 @@ static bool clockid_valid(int64_t id)
 	return false;
 }
 
+static struct k_timespec ns_to_k(uint64_t ns)
+{
+	return (struct k_timespec){ (int64_t)(ns / 1000000000ULL), (int64_t)(ns % 1000000000ULL) };
+}
+
 static long sys_clock_gettime(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	struct timespec ts;
 	struct k_timespec k;
+	uint64_t ns;
 
 	if (!clockid_valid((int64_t)(int32_t)a[0]))
 		return -EINVAL;
-	if (clock_gettime((clockid_t)a[0], &ts))
-		return -errno;
-	k.tv_sec = ts.tv_sec;
-	k.tv_nsec = ts.tv_nsec;
+	if (machine_clockid_ns(m, t, (int)a[0], &ns))
+		return -EINVAL;
+	k = ns_to_k(ns);
 	return copy_to_user(t->mm, a[1], &k, sizeof(k));
 }
 
@@ -54,12 +58,11 @@ static long sys_clock_getres(machine_t *m, struct task_struct *t, const uint64_t
 
 static long sys_gettimeofday(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	struct timespec ts;
+	uint64_t ns = machine_clock_ns(m, true);
 	int64_t tv[2];
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	tv[0] = ts.tv_sec;
-	tv[1] = ts.tv_nsec / 1000;
+	tv[0] = (int64_t)(ns / 1000000000ULL);
+	tv[1] = (int64_t)(ns % 1000000000ULL) / 1000;
 	if (a[0] && copy_to_user(t->mm, a[0], tv, sizeof(tv)))
 		return -EFAULT;
 	if (a[1]) {
@@ -73,15 +76,15 @@ static long sys_gettimeofday(machine_t *m, struct task_struct *t, const uint64_t
 
 static long sys_time(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	int64_t now = time(NULL);
+	int64_t now = (int64_t)(machine_clock_ns(m, true) / 1000000000ULL);
 
 	if (a[0] && copy_to_user(t->mm, a[0], &now, sizeof(now)))
 		return -EFAULT;
 	return now;
 }
 
-/* Sleeping is a guest-kernel sleep until a deadline on the host's
- * CLOCK_MONOTONIC (the scheduler's clock), so that other guest tasks run
+/* Sleeping is a guest-kernel sleep until a deadline on machine_now_ns's
+ * clock (the scheduler's: the host's CLOCK_MONOTONIC, or virtual), so that other guest tasks run
  * meanwhile and a signal interrupts it. wait_args while asleep: [0] the
  * deadline, [1] where a relative sleep's remainder goes, [3] the marker
  * that restart_syscall looks for. */
@@ -148,14 +151,15 @@ static long do_nanosleep(machine_t *m, struct task_struct *t, clockid_t clk, int
 	req_ns = (uint64_t)k.tv_sec > (UINT64_MAX / 2) / 1000000000ULL
 		 ? UINT64_MAX / 2 : (uint64_t)k.tv_sec * 1000000000ULL + (uint64_t)k.tv_nsec;
 	if (flags & TIMER_ABSTIME) {
-		struct timespec ts;
 		uint64_t clk_now;
 
 		/* The same distance from now on the scheduler's clock. A
 		 * CPU-time clock counts as wall time: a sleeping guest uses
 		 * no CPU, so Linux would wake it only through other threads. */
-		clock_gettime(cpu_clock(clk) ? CLOCK_MONOTONIC : clk, &ts);
-		clk_now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+		if (cpu_clock(clk))
+			clk_now = machine_now_ns(m);
+		else if (machine_clockid_ns(m, t, clk, &clk_now))
+			return -EINVAL;
 		if (req_ns <= clk_now)
 			return 0;
 		return sleep_until(m, t, now + (req_ns - clk_now), 0, false);
@@ -194,12 +198,22 @@ static long sys_restart_syscall(machine_t *m, struct task_struct *t, const uint6
 /* times: the CPU time of the vmemu process, as CLOCK_PROCESS_CPUTIME_ID
  * gives it, in USER_HZ ticks; the result is the host's tick count, as the
  * same kernel would answer natively. Reaped guest children are in the
- * process's own time already, so the children's fields stay 0. */
+ * process's own time already, so the children's fields stay 0. In a
+ * deterministic run both are on the virtual clock. */
 static long sys_times(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	struct tms h;
 	int64_t k[4];
 	clock_t now = times(&h);
+
+	if (m->cfg.deterministic) {
+		uint64_t cpu = 0;
+
+		machine_clockid_ns(m, t, CLOCK_PROCESS_CPUTIME_ID, &cpu);
+		h.tms_utime = (clock_t)(cpu / 10000000ULL);     /* USER_HZ = 100 */
+		h.tms_stime = 0;
+		now = (clock_t)(machine_now_ns(m) / 10000000ULL);
+	}
 
 	if (a[0]) {
 		k[0] = h.tms_utime;

@@ -46,6 +46,10 @@ static void hook_syscall(uc_engine *uc, void *user)
 		}
 	}
 	t->syscall_ret = ret;
+	/* A host signal that interrupted a host call (the host's EINTR made
+	 * ret a restart code) is the guest's now, at this safe point. */
+	if (m->host_event)
+		run_host_events(m);
 	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
 		strace_exit(m, t, nr, &v[1], ret, &sc);
 	/* What the syscall instruction and sysret leave behind, unless the
@@ -58,7 +62,11 @@ static void hook_syscall(uc_engine *uc, void *user)
 		uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
 		uc_reg_write(uc, UC_X86_REG_R11, &r11);
 	}
-	if (m->stop != STOP_SYSCALL && !signal_pending(t) && t->state == TASK_RUNNING) {
+	/* A restart code with no signal to deliver (a host signal for vmemu
+	 * itself, or one the guest ignores) restarts the syscall after the
+	 * stop: do_signal applies the no-handler rules. */
+	if (m->stop != STOP_SYSCALL && !signal_pending(t) && t->state == TASK_RUNNING &&
+	    !(ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)) {
 		t->in_syscall = false;
 		return;
 	}
@@ -141,6 +149,8 @@ int syscall_init(machine_t *m)
 	sys_signal_register(m->syscalls);
 	sys_process_register(m->syscalls);
 	sys_futex_register(m->syscalls);
+	sys_socket_register(m->syscalls);
+	sys_epoll_register(m->syscalls);
 	if (uc_hook_add(m->uc, &m->hook_syscall, UC_HOOK_INSN, hook_syscall, m, 1, 0,
 			UC_X86_INS_SYSCALL) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;

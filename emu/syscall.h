@@ -41,6 +41,20 @@ void sys_fs_register(struct syscall_desc *table);
 void sys_proc_register(struct syscall_desc *table);
 void sys_time_register(struct syscall_desc *table);
 void sys_signal_register(struct syscall_desc *table);
+void sys_socket_register(struct syscall_desc *table);   /* sys_socket.c */
+void sys_epoll_register(struct syscall_desc *table);    /* epoll.c */
+
+/* Host descriptors without stopping the machine (sys_fs.c). */
+/* Whether a blocking wait by t must sleep in the guest kernel rather than
+ * block in a host call: other tasks are alive, or the run is deterministic
+ * (where only the guest kernel knows the time). */
+bool must_sleep_in_guest(machine_t *m, struct task_struct *t);
+bool others_live(machine_t *m, struct task_struct *t);
+/* Ready (or hung up, in error) for events, without waiting. */
+bool host_fd_ready(int fd, short events);
+/* Puts t to sleep until host fd is ready for events; the syscall then runs
+ * again from the start (a restart, so SA_RESTART semantics hold). */
+long sleep_on_host_fd(machine_t *m, struct task_struct *t, int fd, short events);
 
 #define NR_SYSCALLS 512
 #define SYSCALL(tbl, nr, fn_) ((tbl)[nr] = (struct syscall_desc){ #fn_, (fn_) })

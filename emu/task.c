@@ -1,4 +1,5 @@
 /* Task life cycle: creation, exec of a new image, register set-up, exit. */
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -72,11 +73,33 @@ void task_free(machine_t *m, struct task_struct *t)
 		free(t->sighand);
 	if (t->ctx)
 		uc_context_free(t->ctx);
+	free(t->host_wait);
 	free(t->exec_pending);
 	free(t->exe_path);
 	free(t->cwd);
 	free(t);
 	(void)m;
+}
+
+bool task_wait_host(struct task_struct *t, const struct pollfd *fds, unsigned int n)
+{
+	struct pollfd *copy = n ? malloc(n * sizeof(*copy)) : NULL;
+
+	if (n && !copy)
+		return false;
+	if (n)
+		memcpy(copy, fds, n * sizeof(*copy));
+	free(t->host_wait);
+	t->host_wait = copy;
+	t->nr_host_wait = n;
+	return true;
+}
+
+void task_wait_host_clear(struct task_struct *t)
+{
+	free(t->host_wait);
+	t->host_wait = NULL;
+	t->nr_host_wait = 0;
 }
 
 static uint64_t exec_random(void *ctx)
@@ -98,7 +121,9 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 		.execfn = guest_path,
 		.argv = argv,
 		.envp = envp,
-		.deterministic = m->cfg.deterministic,
+		/* Randomised as Linux does, from the machine's generator,
+		 * which a deterministic run seeds: the layout then repeats. */
+		.deterministic = false,
 		.random = exec_random,
 		.random_ctx = m,
 		.cpu = &cpu,

@@ -29,6 +29,7 @@ struct vfile {
 	size_t buf_len;
 	uint64_t pos;            /* VFILE_BUFFER offset */
 	bool generated;          /* a /proc or /sys file the kernel makes (procfs.c) */
+	bool random_dev;         /* /dev/random or /dev/urandom: seeded when deterministic */
 };
 
 struct files_struct {
@@ -62,11 +63,15 @@ struct task_struct {
 	wait_fn_t wait_fn;
 	enum { RESUME_NONE, RESUME_RESTART, RESUME_RESULT, RESUME_SIGNAL } resume;
 	long resume_value;
-	uint64_t wake_deadline_ns;      /* 0: none; host CLOCK_MONOTONIC */
+	uint64_t wake_deadline_ns;      /* 0: none; machine_now_ns's clock */
+	/* Host descriptors the sleep waits on (task_wait_host): the idle loop
+	 * polls them instead of waking the task on a timer. Freed on wake-up. */
+	struct pollfd *host_wait;
+	unsigned int nr_host_wait;
 	uint64_t futex_key_mm, futex_uaddr;
 	uint32_t futex_bitset;
 	bool futex_woken;
-	long wait_args[4];              /* the syscall's own wait state */
+	long wait_args[8];              /* the syscall's own wait state */
 	struct task_struct *vfork_child; /* a vfork parent waits for it */
 	bool vfork_done;                /* a vfork child exec'd or exited */
 	/* Resource usage of reaped children (RUSAGE_CHILDREN). */
@@ -81,6 +86,7 @@ struct task_struct {
 	int stop_sig;
 	bool stop_reported, cont_pending;
 	char comm[TASK_COMM_LEN];
+	short oom_score_adj;             /* /proc/PID/oom_score_adj, per process */
 	char *exe_path;                 /* guest path of the executable */
 
 	struct mm_struct *mm;
@@ -112,6 +118,7 @@ struct task_struct {
 	uint64_t fault_trapno, fault_error_code, fault_cr2;
 
 	int exit_code;                  /* wait status once a zombie */
+	uint64_t cpu_ns;                /* time run on the virtual clock, to the last switch */
 	uint64_t rlim_stack;            /* = rlim[RLIMIT_STACK].cur */
 	struct { uint64_t cur, max; } rlim[16]; /* RLIM_NLIMITS, per process */
 };
@@ -124,6 +131,13 @@ struct task_struct *copy_process(machine_t *m, struct task_struct *parent, uint6
 struct task_struct *find_task(machine_t *m, int pid);
 /* Put current to sleep in its syscall until fn lets it go. */
 long task_sleep(machine_t *m, struct task_struct *t, wait_fn_t fn);
+/* While t sleeps, the idle loop also waits for these host descriptors
+ * (copied; replaces any earlier set). Host descriptors are the only things
+ * outside the guest kernel that wake a sleeper, so a sleep on one must say
+ * so here. Returns false (and registers nothing) without memory. */
+struct pollfd;
+bool task_wait_host(struct task_struct *t, const struct pollfd *fds, unsigned int n);
+void task_wait_host_clear(struct task_struct *t);
 /* A task's wait may now succeed: look again at the next scheduling. */
 void wake_up_process(struct task_struct *t);
 /* Linux's do_exit for one thread, and do_group_exit for the process. */

@@ -22,6 +22,7 @@
 #include "page_alloc.h"
 #include "mm.h"
 #include "shmem.h"
+#include "swap.h"
 
 /* ---- the radix tree: i_pages points at the top node ---- */
 
@@ -266,6 +267,7 @@ int add_to_page_cache(struct address_space *mapping, struct page *page, uint64_t
 	mod_node_page_state(node, NR_FILE_PAGES, 1);
 	if (PageFlag(page, PG_swapbacked))
 		mod_node_page_state(node, NR_SHMEM, 1);
+	lru_cache_add(node, page);
 	return 0;
 }
 
@@ -409,6 +411,46 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t start,
 			break;          /* also keeps index from wrapping */
 		index++;
 	}
+}
+
+int filemap_write_page(struct address_space *mapping, struct page *page)
+{
+	uint64_t size;
+	int err;
+
+	if (shmem_mapping(mapping) || !PageFlag(page, PG_dirty))
+		return 0;
+	if (host_file_size(mapping, &size))
+		return -EIO;
+	if (page->index * PAGE_SIZE < size) {
+		err = write_host_page(mapping, page, size);
+		if (err)
+			return err;
+	}
+	ClearPageFlag(page, PG_dirty);
+	mod_node_page_state(mapping->node, NR_FILE_DIRTY, -1);
+	return 0;
+}
+
+void filemap_remove_page(struct address_space *mapping, struct page *page)
+{
+	struct pglist_data *node = mapping->node;
+
+	if (page->mapping != mapping || radix_tree_lookup(mapping->i_pages, page->index) != page)
+		return;
+	radix_tree_delete(&mapping->i_pages, page->index);
+	if (PageFlag(page, PG_dirty)) {
+		ClearPageFlag(page, PG_dirty);
+		if (!PageFlag(page, PG_swapbacked))
+			mod_node_page_state(node, NR_FILE_DIRTY, -1);
+	}
+	ClearPageFlag(page, PG_uptodate);
+	page->mapping = NULL;
+	mapping->nrpages--;
+	mod_node_page_state(node, NR_FILE_PAGES, -1);
+	if (PageFlag(page, PG_swapbacked))
+		mod_node_page_state(node, NR_SHMEM, -1);
+	put_page(node, page);
 }
 
 void truncate_inode_pages(struct address_space *mapping, uint64_t from_index)

@@ -47,5 +47,11 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t start,
 				uint64_t last);
 void truncate_inode_pages(struct address_space *mapping, uint64_t from_index);
 void address_space_destroy(struct address_space *mapping);
+/* Reclaim's pageout: writes one dirty host-file page back and cleans it.
+ * 0 or -errno. */
+int filemap_write_page(struct address_space *mapping, struct page *page);
+/* Reclaim: drops a page from the cache with the cache's reference (the
+ * caller unmapped it; Linux's __remove_mapping). */
+void filemap_remove_page(struct address_space *mapping, struct page *page);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "mm.h"
+#include "rmap.h"
 #include "slab.h"
 
 struct mm_struct *mm_alloc(struct pglist_data *node)
@@ -16,7 +17,9 @@ struct mm_struct *mm_alloc(struct pglist_data *node)
 	mm->mm_rb = RB_ROOT;
 	INIT_LIST_HEAD(&mm->mmap_list);
 	mm->mm_users = 1;
+	mm_rmap_init(mm);
 	if (pgd_alloc(mm)) {
+		mm_rmap_exit(mm);
 		kmem_cache_free(node->mm_cachep, mm);
 		return NULL;
 	}
@@ -50,6 +53,8 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 	mm->def_flags = oldmm->def_flags;
 	mm->rlim_stack = oldmm->rlim_stack;
 	mm->hiwater_rss = 0;
+	/* The child maps its parent's anon pages: same rmap family. */
+	anon_vma_fork(mm, oldmm);
 
 	list_for_each(pos, &oldmm->mmap_list) {
 		struct vm_area_struct *vma = list_entry(pos, struct vm_area_struct, vm_list);
@@ -64,7 +69,7 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 		new->vm_mm = mm;
 		/* Locks are not inherited (Linux clears VM_LOCKED in the child). */
 		new->vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
-		new->anon_vma = vma->anon_vma ? (void *)mm : NULL;
+		new->anon_vma = vma->anon_vma ? (void *)mm->anon_vma : NULL;
 		vma_link(mm, new);
 		vm_stat_account(mm, new->vm_flags, pages);
 		if (vma->vm_flags & VM_WIPEONFORK) {
@@ -93,5 +98,8 @@ void mmput(struct mm_struct *mm)
 	node = mm->node;
 	exit_mmap(mm);
 	pgd_free(mm);
+	if (mm->oom_victim)
+		node->oom_reserves = false;
+	mm_rmap_exit(mm);
 	kmem_cache_free(node->mm_cachep, mm);
 }

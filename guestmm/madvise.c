@@ -2,8 +2,10 @@
  * Linux's errno order, and residency reports from the page tables and the
  * page cache. After Linux's mm/madvise.c and mm/mincore.c. */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "mm.h"
+#include "swap.h"
 #include "filemap.h"
 #include "shmem.h"
 
@@ -104,6 +106,73 @@ static void madvise_remove_shmem(struct mm_struct *mm, struct file *file, uint64
 	shmem_truncate_range(file->f_mapping, first, first + nr);
 }
 
+/* Linux's madvise_cold_or_pageout_pte_range: pages this mapping alone
+ * maps (mapcount 1; the zero page and shmem excepted) go to the tail of
+ * the inactive list, or are reclaimed at once for MADV_PAGEOUT. The pages
+ * are collected first: reclaim changes the very PTEs being walked. */
+struct cold_walk {
+	struct pglist_data *node;
+	struct page **pages;
+	size_t nr, max;
+};
+
+static int cold_pte_range(pte_t *pte, uint64_t addr, uint64_t end, void *arg)
+{
+	struct cold_walk *w = arg;
+
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		struct page *page;
+
+		if (!pte_present(*pte) || pte_pfn(*pte) == w->node->zero_pfn ||
+		    pte_pfn(*pte) >= w->node->node_present_pages)
+			continue;
+		page = pfn_to_page(w->node, pte_pfn(*pte));
+		if (page_mapcount(page) != 1 || !PageFlag(page, PG_lru) ||
+		    (PageFlag(page, PG_swapbacked) && !PageFlag(page, PG_anon)))
+			continue;
+		pte->pte &= ~_PAGE_ACCESSED;
+		if (w->nr == w->max) {
+			size_t max = w->max ? w->max * 2 : 64;
+			struct page **p = realloc(w->pages, max * sizeof(*p));
+
+			if (!p)
+				return 1;
+			w->pages = p;
+			w->max = max;
+		}
+		get_page(page);
+		w->pages[w->nr++] = page;
+	}
+	return 0;
+}
+
+static void madvise_cold_or_pageout(struct vm_area_struct *vma, uint64_t start, uint64_t end,
+				    bool pageout)
+{
+	struct pglist_data *node = vma->vm_mm->node;
+	struct cold_walk w = { node, NULL, 0, 0 };
+
+	walk_pte_range(vma->vm_mm, start, end, cold_pte_range, &w);
+	/* The Accessed bits were cleared: stale translations would hide
+	 * the next use. */
+	if (w.nr && node->ops && node->ops->flush_tlb)
+		node->ops->flush_tlb(node->host);
+	for (size_t i = 0; i < w.nr; i++) {
+		struct page *page = w.pages[i];
+
+		if (pageout) {
+			/* Our reference would look like a user: drop it
+			 * first (the page stays mapped, so it stays). */
+			put_page(node, page);
+			reclaim_page_now(node, page);
+		} else {
+			deactivate_page(node, page);
+			put_page(node, page);
+		}
+	}
+	free(w.pages);
+}
+
 static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 		       int behavior)
 {
@@ -148,8 +217,10 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 		return madvise_willneed(vma, start, end);
 	case MADV_COLD:
 	case MADV_PAGEOUT:
-		/* Hints to reclaim, which does not exist yet. */
-		return can_madv_lru_vma(vma) ? 0 : -EINVAL;
+		if (!can_madv_lru_vma(vma))
+			return -EINVAL;
+		madvise_cold_or_pageout(vma, start, end, behavior == MADV_PAGEOUT);
+		return 0;
 	case MADV_POPULATE_READ:
 	case MADV_POPULATE_WRITE:
 		return (int)faultin_vma_page_range(vma, start, end,
@@ -272,9 +343,9 @@ static uint8_t mincore_page(struct vm_area_struct *vma, uint64_t addr)
 		if (pmd && (pmd->pmd & _PAGE_PRESENT) && (pmd->pmd & _PAGE_PSE))
 			return 1;
 	}
-	/* Swap entries count as not resident: there is no swap cache. */
+	/* A swapped-out page is resident while the swap cache holds it. */
 	if (pte && !pte_none(*pte))
-		return 0;
+		return lookup_swap_cache(mm->node, pte_to_swp_entry(*pte)) ? 1 : 0;
 	/* An unmapped page of a file is resident if the cache holds it. */
 	if (!vma->vm_file)
 		return 0;

@@ -23,6 +23,7 @@
 
 #include "page_alloc.h"
 #include "slab.h"
+#include "swap.h"
 
 /* sizeof(struct page) on x86-64 Linux: what its mem_map costs per frame. */
 #define LINUX_STRUCT_PAGE_SIZE 64
@@ -141,6 +142,10 @@ struct pglist_data *pgdat_create(uint8_t *ram, unsigned long nr_pages,
 	node->host = host;
 	INIT_LIST_HEAD(&node->address_spaces);
 	INIT_LIST_HEAD(&node->slab_caches);
+	INIT_LIST_HEAD(&node->mmlist);
+	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+		INIT_LIST_HEAD(&node->lruvec.lists[lru]);
+	node->swappiness = DEFAULT_SWAPPINESS;
 
 	init_mem_map(node);
 	zone_sizes_init(node);
@@ -171,6 +176,7 @@ void pgdat_destroy(struct pglist_data *node)
 	if (!node)
 		return;
 	kmem_cache_destroy_all(node);
+	swap_destroy(node);
 	free(node->mem_map);
 	free(node);
 }

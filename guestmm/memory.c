@@ -20,6 +20,8 @@
 
 #include "mm.h"
 #include "filemap.h"
+#include "rmap.h"
+#include "swap.h"
 
 static uint64_t linear_page_index(const struct vm_area_struct *vma, uint64_t addr)
 {
@@ -49,7 +51,7 @@ static int mm_counter(const struct page *page)
 	return mm_counter_file(page);
 }
 
-static void add_mm_counter(struct mm_struct *mm, int member, long value)
+void add_mm_counter(struct mm_struct *mm, int member, long value)
 {
 	long rss;
 
@@ -63,12 +65,12 @@ static void add_mm_counter(struct mm_struct *mm, int member, long value)
 }
 
 /* A page of the page cache (not anon, not shmem) as set_page_dirty sees it. */
-static bool page_is_file_cache(const struct page *page)
+bool page_is_file_cache(const struct page *page)
 {
 	return !PageFlag(page, PG_anon) && !PageFlag(page, PG_swapbacked) && page->mapping;
 }
 
-static void set_page_dirty(struct pglist_data *node, struct page *page)
+void set_page_dirty(struct pglist_data *node, struct page *page)
 {
 	if (PageFlag(page, PG_dirty))
 		return;
@@ -77,21 +79,49 @@ static void set_page_dirty(struct pglist_data *node, struct page *page)
 		mod_node_page_state(node, NR_FILE_DIRTY, 1);
 }
 
-/* A fresh anon page mapped once: Linux's page_add_new_anon_rmap. The owner
- * is the VMA's anon_vma once rmap exists, the mm until then. */
+void clear_page_dirty(struct pglist_data *node, struct page *page)
+{
+	if (!PageFlag(page, PG_dirty))
+		return;
+	ClearPageFlag(page, PG_dirty);
+	if (page_is_file_cache(page))
+		mod_node_page_state(node, NR_FILE_DIRTY, -1);
+}
+
+/* Linux's anon_vma_prepare: the VMA now has anon pages (fork copies its
+ * PTEs; mremap and merging look at it), owned by the mm's fork family. */
+static void *vma_anon_owner(struct vm_area_struct *vma)
+{
+	if (!vma->anon_vma)
+		anon_vma_prepare(vma);
+	return vma->anon_vma;
+}
+
+/* A fresh anon page mapped once: Linux's page_add_new_anon_rmap, and onto
+ * the inactive anon list (folio_add_lru_vma). */
 static void page_add_new_anon_rmap(struct vm_area_struct *vma, struct page *page,
 				   uint64_t addr)
 {
 	SetPageFlag(page, PG_anon);
 	SetPageFlag(page, PG_swapbacked);
-	/* Linux's anon_vma_prepare: the VMA now has anon pages (fork copies
-	 * its PTEs; mremap and merging look at it). */
-	if (!vma->anon_vma)
-		vma->anon_vma = vma->vm_mm;
-	page->mapping = vma->anon_vma;
+	page->mapping = vma_anon_owner(vma);
 	page->index = linear_page_index(vma, addr);
 	page->_mapcount = 0;
 	mod_node_page_state(vma->vm_mm->node, NR_ANON_MAPPED, 1);
+	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
+	lru_cache_add(vma->vm_mm->node, page);
+}
+
+/* An anon page already known (swap cache) mapped once more: Linux's
+ * page_add_anon_rmap. Its first mapping gives it its owner and index. */
+static void page_add_anon_rmap(struct vm_area_struct *vma, struct page *page,
+			       uint64_t addr)
+{
+	if (++page->_mapcount == 0) {
+		page->mapping = vma_anon_owner(vma);
+		page->index = linear_page_index(vma, addr);
+		mod_node_page_state(vma->vm_mm->node, NR_ANON_MAPPED, 1);
+	}
 	add_mm_counter(vma->vm_mm, MM_ANONPAGES, 1);
 }
 
@@ -104,7 +134,7 @@ static void page_add_file_rmap(struct mm_struct *mm, struct page *page)
 }
 
 /* Drops one mapping of page from mm (the PTE's reference is the caller's). */
-static void page_remove_rmap(struct mm_struct *mm, struct page *page)
+void page_remove_rmap(struct mm_struct *mm, struct page *page)
 {
 	struct pglist_data *node = mm->node;
 
@@ -241,17 +271,38 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *p
 		pte->pte = entry.pte | _PAGE_RW | _PAGE_DIRTY;
 		return 0;
 	}
+	/* A swap-cache page only this PTE maps, whose slot no other PTE
+	 * holds, stops being a swap page and is reused (Linux's
+	 * folio_free_swap in do_wp_page). */
+	if (!zero && PageFlag(old, PG_swapcache) && page_mapcount(old) == 1 &&
+	    page_count(old) == 2)
+		try_to_free_swap(node, old);
 	if (!zero && PageFlag(old, PG_anon) && page_mapcount(old) == 1 &&
 	    page_count(old) == 1) {
 		pte->pte = entry.pte | _PAGE_RW | _PAGE_DIRTY;
 		return 0;
 	}
 
-	page = alloc_page(node, zero ? __GFP_ZERO : 0);
-	if (!page)
-		return VM_FAULT_OOM;
+	/* The allocation may reclaim, which may unmap old from this very
+	 * PTE: hold it, and look again afterwards (Linux's pte_same). */
 	if (!zero)
+		get_page(old);
+	page = alloc_page(node, zero ? __GFP_ZERO : 0);
+	if (!page) {
+		if (!zero)
+			put_page(node, old);
+		return VM_FAULT_OOM;
+	}
+	if (pte->pte != entry.pte) {
+		put_page(node, page);
+		if (!zero)
+			put_page(node, old);
+		return 0;
+	}
+	if (!zero) {
 		copy_highpage(node, page, old);
+		put_page(node, old);
+	}
 	page_add_new_anon_rmap(vma, page, addr);
 	set_pte(pte, node, page, vma_pte_prot(vma, true));
 	/* The TLB may still map addr to the old frame. A guest access refills
@@ -266,6 +317,49 @@ static vm_fault_t do_wp_page(struct vm_area_struct *vma, uint64_t addr, pte_t *p
 		count_vm_event(node, COW_FAULT);
 	}
 	return 0;
+}
+
+/*
+ * A fault on a swap PTE: find the page in the swap cache or read it (with
+ * readahead), and map it. The PTE's swap reference becomes a mapping. A
+ * write gets the page writable at once when nothing else shares it (the
+ * slot is then freed: the page is the only copy); otherwise do_wp_page
+ * copies it. A read keeps the slot while swap is not half full, so that
+ * the page, if still clean, can be reclaimed again without a write.
+ */
+static vm_fault_t do_swap_page(struct vm_area_struct *vma, uint64_t addr, pte_t *pte,
+			       unsigned int flags)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct pglist_data *node = mm->node;
+	pte_t orig = *pte;
+	swp_entry_t entry = pte_to_swp_entry(orig);
+	bool major = false, writable = false;
+	struct page *page;
+	vm_fault_t ret;
+	int err = 0;
+
+	page = swapin_readahead(node, entry, &major, &err);
+	if (!page)
+		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+	ret = major ? VM_FAULT_MAJOR : 0;
+	if (pte->pte != orig.pte) {
+		put_page(node, page);
+		return ret;
+	}
+	/* The reference swapin_readahead took is the PTE's from now on. */
+	add_mm_counter(mm, MM_SWAPENTS, -1);
+	page_add_anon_rmap(vma, page, addr);
+	swap_free(node, entry);
+	/* Exclusive: this PTE alone maps it, and the swap cache alone holds
+	 * it besides (try_to_free_swap checks that no PTE holds the slot). */
+	if (page_mapcount(page) == 1 && page_count(page) == 2 &&
+	    ((flags & FAULT_FLAG_WRITE) || vm_swap_full(node)) && try_to_free_swap(node, page))
+		writable = flags & FAULT_FLAG_WRITE;
+	set_pte(pte, node, page, vma_pte_prot(vma, writable));
+	if ((flags & FAULT_FLAG_WRITE) && !writable)
+		return ret | do_wp_page(vma, addr, pte, flags);
+	return ret;
 }
 
 /* Linux's expand_downwards, without RLIMIT_STACK (tasks carry no rlimits
@@ -336,10 +430,9 @@ static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr,
 			return do_anonymous_page(vma, addr, pte, flags);
 		return do_fault(vma, addr, pte, flags);
 	}
-	/* Swap entries are the only non-present PTEs, and there is no swap
-	 * yet: do_swap_page comes with it. */
+	/* Swap entries are the only non-present PTEs. */
 	if (!pte_present(entry))
-		return VM_FAULT_SIGBUS;
+		return do_swap_page(vma, addr, pte, flags);
 	if ((flags & FAULT_FLAG_WRITE) && !pte_write(entry))
 		return do_wp_page(vma, addr, pte, flags);
 	/* Present and allowing the access: another path resolved it, or the
@@ -371,6 +464,10 @@ vm_fault_t handle_mm_fault(struct mm_struct *mm, uint64_t addr, unsigned int fla
 		goto bad_area;
 	}
 
+	/* An OOM victim's faults fail at once, so that it stops and dies
+	 * instead of eating the reserves (Linux's tsk_is_oom_victim). */
+	if (mm->oom_victim)
+		return VM_FAULT_OOM;
 	count_vm_event(mm->node, PGFAULT);
 	ret = __handle_mm_fault(vma, addr & PAGE_MASK, flags);
 	/* Linux's mm_account_fault: failed faults are not counted per task. */
@@ -417,8 +514,15 @@ static void tlb_flush_mmu(struct mmu_gather *tlb)
 	if (tlb->need_flush)
 		tlb_flush(tlb->node);
 	tlb->need_flush = false;
-	for (size_t i = 0; i < tlb->nr; i++)
-		put_page(tlb->node, tlb->pages[i]);
+	for (size_t i = 0; i < tlb->nr; i++) {
+		struct page *page = tlb->pages[i];
+
+		/* Linux's free_swap_cache: a swap-cache page nobody maps any
+		 * more whose slot no PTE holds is of no use to anyone. */
+		if (PageFlag(page, PG_swapcache) && page_mapcount(page) == 0)
+			try_to_free_swap(tlb->node, page);
+		put_page(tlb->node, page);
+	}
 	tlb->nr = 0;
 }
 
@@ -470,10 +574,12 @@ static int zap_pte_range(pte_t *pte, uint64_t addr, uint64_t end, void *arg)
 		if (pte_none(entry))
 			continue;
 		pte->pte = 0;
-		/* Non-present entries are swap entries, which own no frame
-		 * until swap exists. */
-		if (!pte_present(entry))
+		/* Non-present entries are swap entries: one reference less. */
+		if (!pte_present(entry)) {
+			free_swap_and_cache(node, pte_to_swp_entry(entry));
+			add_mm_counter(z->mm, MM_SWAPENTS, -1);
 			continue;
+		}
 		z->tlb.need_flush = true;
 		if (pte_pfn(entry) == node->zero_pfn)
 			continue;
@@ -621,11 +727,22 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
 			continue;
 		}
-		if (pte_none(*spte) || !pte_present(*spte))
+		if (pte_none(*spte))
 			continue;
+		/* pte_alloc may reclaim, which may turn *spte into a swap
+		 * entry: read it only afterwards. */
 		dpte = pte_alloc(dst, addr);
 		if (!dpte)
 			return -ENOMEM;
+		if (pte_none(*spte))
+			continue;
+		if (is_swap_pte(*spte)) {
+			if (swap_duplicate(node, pte_to_swp_entry(*spte)))
+				continue;
+			*dpte = *spte;
+			add_mm_counter(dst, MM_SWAPENTS, 1);
+			continue;
+		}
 		page = pfn_to_page(node, pte_pfn(*spte));
 		if (cow && (spte->pte & _PAGE_RW)) {
 			spte->pte &= ~_PAGE_RW;

@@ -81,6 +81,10 @@ struct mm_host_ops {
 	 * when it is not the task allocating. Optional: without it nothing is
 	 * killed and the allocation may use the reserves, then fail. */
 	void (*oom_kill)(void *host, struct oom_control *oc);
+	/* A reclaim run ended (kswapd's, or a direct one): pages scanned
+	 * and reclaimed. Optional; for reports. */
+	void (*reclaim_done)(void *host, unsigned long scanned, unsigned long reclaimed,
+			     bool direct);
 };
 
 struct kmem_cache;
@@ -124,6 +128,7 @@ struct pglist_data {
 	struct swap_info_struct *swap;  /* the swap device, NULL without */
 	int swappiness;                 /* /proc/sys/vm/swappiness (60) */
 	bool kswapd_wake;               /* the machine should call kswapd_run */
+	int kswapd_failures;            /* runs in a row that reclaimed nothing */
 	bool in_reclaim;                /* PF_MEMALLOC: no recursion, reserves */
 	bool oom_reserves;              /* an OOM victim is exiting: may dip */
 };

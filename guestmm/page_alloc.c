@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "page_alloc.h"
+#include "swap.h"
 
 /* /proc/sys/vm/watermark_scale_factor's default: the gap between watermarks
  * is at least this many ten-thousandths of the zone. */
@@ -169,11 +170,23 @@ static enum zone_type gfp_zone(gfp_t gfp)
 	return ZONE_NORMAL;
 }
 
+/* Linux's zone_watermark_ok, for the node as a whole: would taking 2^order
+ * frames leave at least the watermark free? */
+static bool node_watermark_ok(const struct pglist_data *node, unsigned int order,
+			      unsigned long mark)
+{
+	unsigned long free = nr_free_pages(node);
+
+	return free >= (1UL << order) && free - (1UL << order) >= mark;
+}
+
 static struct page *get_page_from_freelist(struct pglist_data *node, gfp_t gfp,
-					   unsigned int order)
+					   unsigned int order, int wmark)
 {
 	int z = gfp_zone(gfp);
 
+	if (wmark >= 0 && !node_watermark_ok(node, order, node->wmark_pages[wmark]))
+		return NULL;
 	if (z > node->nr_zones - 1)
 		z = node->nr_zones - 1;
 	for (; z >= 0; z--) {
@@ -189,11 +202,62 @@ static struct page *get_page_from_freelist(struct pglist_data *node, gfp_t gfp,
 	return NULL;
 }
 
+/* Linux's should_reclaim_retry, simplified: this many rounds of direct
+ * reclaim without a page to show for them means out of memory. */
+#define MAX_RECLAIM_RETRIES 16
+#define ALLOC_NO_WATERMARKS (-1)
+
+static unsigned long lru_pages(const struct pglist_data *node)
+{
+	unsigned long n = 0;
+
+	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+		n += node->lruvec.nr_pages[lru];
+	return n;
+}
+
 static struct page *__alloc_pages_slowpath(struct pglist_data *node, gfp_t gfp,
 					   unsigned int order)
 {
-	(void)node, (void)gfp, (void)order;
-	return NULL;
+	int no_progress_loops = 0;
+	struct page *page;
+
+	/* Reclaim's own allocations (PF_MEMALLOC) and an exiting OOM victim
+	 * may use the reserves; nothing recurses into reclaim. */
+	if (node->in_reclaim || node->oom_reserves)
+		return get_page_from_freelist(node, gfp, order, ALLOC_NO_WATERMARKS);
+	wakeup_kswapd(node);
+	page = get_page_from_freelist(node, gfp, order, WMARK_MIN);
+	if (page || (gfp & __GFP_NORETRY))
+		return page;
+	for (int loops = 0;; loops++) {
+		unsigned long progress = try_to_free_pages(node, gfp, (int)order);
+
+		page = get_page_from_freelist(node, gfp, order, WMARK_MIN);
+		if (page)
+			return page;
+		/* Progress that never lifts free memory above min (another
+		 * consumer eats it) must end too. */
+		if (progress && loops < 1000) {
+			no_progress_loops = 0;
+			continue;
+		}
+		if (++no_progress_loops < MAX_RECLAIM_RETRIES && loops < 1000 && lru_pages(node))
+			continue;
+		/* Out of memory: kill something and retry, or, when nobody
+		 * can be killed (or the victim is the allocating task, which
+		 * must be able to exit), let the allocation have the
+		 * reserves, as Linux gives an OOM victim. */
+		if (out_of_memory(node, gfp, (int)order)) {
+			page = get_page_from_freelist(node, gfp, order, WMARK_MIN);
+			if (page)
+				return page;
+			no_progress_loops = 0;
+			loops = 0;
+			continue;
+		}
+		return get_page_from_freelist(node, gfp, order, ALLOC_NO_WATERMARKS);
+	}
 }
 
 static void prep_new_page(struct pglist_data *node, struct page *page,
@@ -217,7 +281,7 @@ struct page *alloc_pages(struct pglist_data *node, gfp_t gfp, unsigned int order
 			mm_log(node, 4, "page allocation failure: order:%u > MAX_ORDER", order);
 		return NULL;
 	}
-	page = get_page_from_freelist(node, gfp, order);
+	page = get_page_from_freelist(node, gfp, order, WMARK_LOW);
 	if (!page)
 		page = __alloc_pages_slowpath(node, gfp, order);
 	if (!page) {
@@ -322,8 +386,12 @@ void put_page(struct pglist_data *node, struct page *page)
 		bad_page(node, page_to_pfn(node, page), "put_page with a zero refcount");
 		return;
 	}
-	if (--page->_refcount == 0)
+	if (--page->_refcount == 0) {
+		/* Linux's __page_cache_release. */
+		if (PageFlag(page, PG_lru))
+			del_page_from_lru(node, page);
 		__free_pages(node, page, compound_order(page));
+	}
 }
 
 unsigned long nr_free_pages(const struct pglist_data *node)
@@ -407,6 +475,11 @@ static void __setup_per_zone_wmarks(struct pglist_data *node)
 		zone->watermark[WMARK_MIN] = min;
 		zone->watermark[WMARK_LOW] = min + gap;
 		zone->watermark[WMARK_HIGH] = min + 2 * gap;
+	}
+	for (int w = 0; w < NR_WMARK; w++) {
+		node->wmark_pages[w] = 0;
+		for (int z = 0; z < MAX_NR_ZONES; z++)
+			node->wmark_pages[w] += node->node_zones[z].watermark[w];
 	}
 }
 

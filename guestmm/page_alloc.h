@@ -12,6 +12,7 @@ typedef unsigned int gfp_t;
 #define __GFP_DMA32   0x4u   /* from ZONE_DMA32 or lower */
 #define __GFP_NOWARN  0x8u
 #define __GFP_COMP    0x10u  /* a compound page: PG_head, order in private */
+#define __GFP_NORETRY 0x20u  /* no reclaim, no OOM kill: fail instead */
 #define GFP_KERNEL    0u
 #define GFP_USER      0u
 #define GFP_HIGHUSER_MOVABLE 0u
@@ -31,7 +32,12 @@ void pgdat_destroy(struct pglist_data *node);
 void memblock_free_pages(struct pglist_data *node, pfn_t pfn, unsigned int order);
 void init_per_zone_wmark_min(struct pglist_data *node);
 
-/* Buddy allocator. Returned pages have _refcount 1 and _mapcount -1. */
+/* Buddy allocator. Returned pages have _refcount 1 and _mapcount -1.
+ * Allocations that would take free memory below the low watermark go the
+ * slow way (Linux's __alloc_pages_slowpath): wake kswapd, take from above
+ * the min watermark, reclaim directly, and as a last resort call the OOM
+ * killer; only reclaim itself, an OOM victim, or a node where nobody can
+ * be killed dips into the reserves below min. */
 struct page *alloc_pages(struct pglist_data *node, gfp_t gfp, unsigned int order);
 static inline struct page *alloc_page(struct pglist_data *node, gfp_t gfp)
 {
@@ -41,7 +47,8 @@ static inline struct page *alloc_page(struct pglist_data *node, gfp_t gfp)
  * frame marked PG_exec has its translated code invalidated first. */
 void __free_pages(struct pglist_data *node, struct page *page, unsigned int order);
 
-/* Reference counting: put_page frees the frame at refcount zero. */
+/* Reference counting: put_page frees the frame at refcount zero, taking
+ * it off its LRU list first. */
 static inline void get_page(struct page *page) { page->_refcount++; }
 void put_page(struct pglist_data *node, struct page *page);
 static inline int page_count(const struct page *page) { return page->_refcount; }

@@ -43,6 +43,8 @@ static inline enum lru_list page_lru(const struct page *page)
 int swapon(struct pglist_data *node, unsigned long nr_pages, int level);
 /* Removes it; only when no entry is in use (-EBUSY otherwise). */
 int swapoff(struct pglist_data *node);
+/* pgdat_destroy: frees the device whatever it holds. */
+void swap_destroy(struct pglist_data *node);
 
 static inline swp_entry_t page_swap_entry(const struct page *page)
 {
@@ -111,9 +113,16 @@ void kswapd_run(struct pglist_data *node);
 /* Reclaims up to nr pages as kswapd would, whatever the watermarks (tests,
  * pressure injection). Returns the pages reclaimed. */
 unsigned long shrink_node_pages(struct pglist_data *node, unsigned long nr);
-/* One aging pass of the active list of the given kind (anon or file):
- * referenced pages stay active, the others go inactive. Tests. */
-void shrink_active_list_all(struct pglist_data *node, bool file);
+/* madvise: MADV_PAGEOUT reclaims one page now, whatever its references
+ * (returns 1 if it was freed); MADV_COLD moves one to the tail of its
+ * inactive list. */
+unsigned long reclaim_page_now(struct pglist_data *node, struct page *page);
+void deactivate_page(struct pglist_data *node, struct page *page);
+/* One pass over a whole list, as shrink_node would make over part of it
+ * (tests): an active list ages (pages go inactive unless referenced and
+ * executable file pages), an inactive one is reclaimed (referenced pages
+ * activated or kept, the others freed). */
+void shrink_lru_list_all(struct pglist_data *node, enum lru_list lru);
 
 /* ---- the OOM killer (oom_kill.c) ---- */
 #define OOM_SCORE_ADJ_MIN (-1000)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "task_mmu.h"
+#include "swap.h"
 
 static void smaps_page_accumulate(struct mem_size_stats *mss, const struct page *page,
 				  uint64_t size, uint64_t pss, bool dirty, bool locked,
@@ -73,6 +74,18 @@ void smap_gather_stats(struct vm_area_struct *vma, struct mem_size_stats *mss)
 		if (!pte) {
 			/* No PTE table: skip to the next one. */
 			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
+			continue;
+		}
+		if (is_swap_pte(*pte)) {
+			/* Linux's smaps_pte_entry: Swap, and SwapPss shared
+			 * by the PTEs holding the entry. */
+			int count = swp_swapcount(mm->node, pte_to_swp_entry(*pte));
+
+			mss->swap += PAGE_SIZE;
+			if (count >= 2)
+				mss->swap_pss += ((uint64_t)PAGE_SIZE << PSS_SHIFT) / (uint64_t)count;
+			else
+				mss->swap_pss += (uint64_t)PAGE_SIZE << PSS_SHIFT;
 			continue;
 		}
 		if (!pte_present(*pte))

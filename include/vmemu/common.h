@@ -75,11 +75,11 @@ enum vmemu_event_kind {
 	 * copy-on-write, stack growth): a page was faulted in. Frequent; off
 	 * unless asked for. */
 	VMEMU_EVENT_FAULT_IN = 1,
-	/* The OOM killer chose a victim. Declared for the OOM killer, which
-	 * the guest mm does not have yet: never raised by this version. */
+	/* The OOM killer chose a victim (raised by a machine's OOM killer:
+	 * pid is the victim's, rss_kb its RSS). */
 	VMEMU_EVENT_OOM_KILL = 2,
-	/* A reclaim pass ended. Declared for reclaim and swap, which the
-	 * guest mm does not have yet: never raised by this version. */
+	/* A reclaim run ended: a kswapd run, or direct reclaim by an
+	 * allocation (reclaim.direct); pages scanned and reclaimed. */
 	VMEMU_EVENT_RECLAIM = 3,
 };
 #define VMEMU_EVENT_BIT(kind) (1u << (kind))

@@ -21,10 +21,15 @@ typedef struct vmemu_machine vmemu_machine;
 #define VMEMU_TRACE_SYSCALLS 0x1u   /* strace-style lines */
 #define VMEMU_TRACE_MM       0x2u   /* page faults, reclaim, OOM */
 
+/* What guest AF_INET/AF_INET6 sockets may reach (vmemu_config.net). */
+#define VMEMU_NET_LOOPBACK 0       /* the host's loopback only (default) */
+#define VMEMU_NET_NONE     1       /* no IP sockets at all: EAFNOSUPPORT */
+#define VMEMU_NET_HOST     2       /* the host's network, unrestricted */
+
 struct vmemu_config {
 	uint64_t mem_bytes;        /* guest RAM (default 256 MiB) */
 	const char *root;          /* host directory the guest sees as / (default "/") */
-	int deterministic;         /* fixed layout, seeded randomness */
+	int deterministic;         /* virtual clock, seeded randomness and layout */
 	uint64_t seed;             /* seed for deterministic runs */
 	unsigned int trace;        /* VMEMU_TRACE_* */
 	int verbose;               /* log unknown syscalls and other notices */
@@ -34,6 +39,14 @@ struct vmemu_config {
 	void *event_ctx;
 	unsigned int event_mask;   /* VMEMU_EVENT_BIT()s wanted (default VMEMU_EVENTS_DEFAULT) */
 	int guest_stdin, guest_stdout, guest_stderr; /* host fds for fds 0..2 */
+	int net;                   /* VMEMU_NET_* (default VMEMU_NET_LOOPBACK) */
+	/* Memory pressure: a compressed swap device in host memory (zlib,
+	 * like zram), reclaim and the OOM killer. */
+	int64_t swap_bytes;        /* swap capacity in uncompressed bytes (default
+	                              -1: half of mem_bytes; 0: no swap) */
+	int swappiness;            /* /proc/sys/vm/swappiness, 0..200 (default 60) */
+	int swap_level;            /* zlib level for swap, 0..9 (default 1) */
+	int oom_score_adj;         /* the first process's, -1000..1000 (default 0) */
 };
 
 /* Fills cfg with the defaults. */
@@ -51,6 +64,16 @@ int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
 /* Runs until every guest process has exited. *status receives the first
  * process's wait status in Linux's encoding (WIFEXITED/WIFSIGNALED apply). */
 int vmemu_run(vmemu_machine *m, int *status);
+
+/* Async-signal-safe (for a client's signal handlers), callable while
+ * vmemu_run runs: forwards host signal sig (1..32) to the guest's
+ * foreground process group (the first process's group) at the machine's
+ * next scheduling point. */
+void vmemu_machine_signal(vmemu_machine *m, int sig);
+
+/* Async-signal-safe: ends a running vmemu_run soon: every guest task is
+ * killed as by SIGKILL and vmemu_run returns (a timeout, for instance). */
+void vmemu_machine_stop(vmemu_machine *m);
 
 /* The machine's node: its guest memory, for the mm layer's reports
  * (vmemu_node_meminfo, vmemu_node_vmstat). Owned by the machine; do not

@@ -231,6 +231,10 @@ static int64_t op_mmap(struct state *s, struct mm_struct *mm)
 		if (!file)
 			die("file_from_fd");
 	}
+	if (verbose)
+		fprintf(stderr, "  mmap(%#llx, %#llx, %#x, %#x, %s, %#llx)\n", (unsigned long long)addr,
+			(unsigned long long)len, prot, flags, file ? file_paths[which % NR_FILES] : "-",
+			(unsigned long long)off);
 	ret = vm_mmap(mm, addr, len, prot, flags, (flags & MAP_ANONYMOUS) ? NULL : file, off);
 	if (file)
 		file_put(file);
@@ -307,8 +311,13 @@ static void step(struct state *s)
 		uint8_t f = fuzz_u8(&s->in);
 		uint64_t new_addr = pick_addr(s, mm);
 
-		ret = do_mremap(mm, addr, old_len, new_len, f == 0xff ? (int)fuzz_u32(&s->in) : f & 7,
-				new_addr);
+		int flags = f == 0xff ? (int)fuzz_u32(&s->in) : f & 7;
+
+		if (verbose)
+			fprintf(stderr, "  mremap(%#llx, %#llx, %#llx, %#x, %#llx)\n",
+				(unsigned long long)addr, (unsigned long long)old_len,
+				(unsigned long long)new_len, flags, (unsigned long long)new_addr);
+		ret = do_mremap(mm, addr, old_len, new_len, flags, new_addr);
 		break;
 	}
 	case 4: {

@@ -15,9 +15,14 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-rss_pss.test \
 	tests/guest/threads-repeat.test \
 	tests/guest/sample-signals.test \
-	tests/guest/sample-timeproc.test
+	tests/guest/sample-timeproc.test \
+	tests/guest/sample-sockets.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
+# Memory pressure: swap, reclaim and the OOM killer (vmemu alone).
+PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
+	tests/guest/pressure-oom-adj.test
+TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
 TESTS += tests/guest/busybox-applets.test
 TEST_EXTENSIONS += .test
@@ -26,10 +31,41 @@ TEST_EXTENSIONS += .test
 TEST_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT += VMEMU=$(abs_top_builddir)/vmemu; export VMEMU;
 AM_TESTS_ENVIRONMENT += top_srcdir=$(abs_top_srcdir); top_builddir=$(abs_top_builddir); export top_srcdir top_builddir;
+# Every guest run under make check is deterministic (virtual clock, seeded
+# randomness): vmemu reads VMEMU_DETERMINISTIC=1 as --deterministic.
+AM_TESTS_ENVIRONMENT += VMEMU_DETERMINISTIC=1; export VMEMU_DETERMINISTIC;
+
+# The host around the guest: determinism, host I/O and signals, sockets.
+# These samples are built by make (static glibc), not by compare.sh.
+HOST_TESTS = \
+	tests/guest/deterministic.test \
+	tests/guest/host-io.test \
+	tests/guest/sockets-http.test \
+	tests/guest/net-policy.test
+TESTS += $(HOST_TESTS)
+check_PROGRAMS += samples/det_workload samples/hostio samples/http_server \
+	samples/http_client samples/netpolicy
+samples_det_workload_SOURCES = samples/det_workload.c
+samples_det_workload_CFLAGS = -O2
+samples_det_workload_LDFLAGS = -all-static
+samples_hostio_SOURCES = samples/hostio.c
+samples_hostio_CFLAGS = -O2
+samples_hostio_LDFLAGS = -all-static
+samples_http_server_SOURCES = samples/http_server.c
+samples_http_server_CFLAGS = -O2
+samples_http_server_LDFLAGS = -all-static
+samples_http_client_SOURCES = samples/http_client.c
+samples_http_client_CFLAGS = -O2
+samples_http_client_LDFLAGS = -all-static
+samples_netpolicy_SOURCES = samples/netpolicy.c
+samples_netpolicy_CFLAGS = -O2
+samples_netpolicy_LDFLAGS = -all-static
 
 EXTRA_DIST += \
 	$(GUEST_SAMPLE_TESTS) \
 	tests/guest/compare.sh \
+	$(PRESSURE_TESTS) tests/guest/pressure.sh \
+	samples/memhog.c samples/oom_pair.c \
 	samples/hello.c \
 	samples/exit_status.c \
 	samples/mm_ops.c \
@@ -42,6 +78,8 @@ EXTRA_DIST += \
 	samples/fixed_code.c \
 	samples/signals.c \
 	samples/timeproc.c \
+	samples/sockets.c \
+	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 
 # compare.sh builds the samples in tests/guest/bin/. A rule without a

@@ -173,7 +173,7 @@ START_TEST(test_write_fault_allocates)
 	ck_assert(pte_write(pte_at(mm, a)));
 	page = page_at(mm, a);
 	ck_assert(PageFlag(page, PG_anon));
-	ck_assert_ptr_eq(page->mapping, mm);
+	ck_assert_ptr_eq(page->mapping, mm->anon_vma);	/* the fork family (rmap.c) */
 	ck_assert_uint_eq(page->index, a >> PAGE_SHIFT);
 	ck_assert_int_eq(page->_mapcount, 0);
 	ck_assert_int_eq(page_count(page), 1);

@@ -1,1 +1,0 @@
-int vmemu_last_fault(vmemu_node *n, struct vmemu_fault *out);
