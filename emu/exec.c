@@ -55,6 +55,13 @@ static int read_shebang(const char *host_path, char *interp, size_t ilen, char *
 	return 1;
 }
 
+bool exec_is_script(const char *host_path)
+{
+	char interp[BINPRM_BUF_SIZE], arg[BINPRM_BUF_SIZE];
+
+	return read_shebang(host_path, interp, sizeof(interp), arg, sizeof(arg)) != 0;
+}
+
 long do_execve(machine_t *m, struct task_struct *t, const char *path, char *const argv[],
 	       char *const envp[])
 {

@@ -246,7 +246,21 @@ int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
 		}
 	}
 	host_path = vfs_host_path(m, t->cwd, path);
-	if (!host_path) {
+	if (host_path && exec_is_script(host_path)) {
+		/* A "#!" script: its interpreter runs it, as execve does. */
+		long r = do_execve(m, t, path, argv, envp);
+
+		free(host_path);
+		if (r) {
+			if (errbuf && errlen)
+				snprintf(errbuf, errlen, "%s", strerror((int)-r));
+			m->tasks = t->next;
+			task_free(m, t);
+			return r == -ENOENT ? VMEMU_ERR_NOENT : r == -EACCES ? VMEMU_ERR_ACCES
+			       : r == -ENOMEM ? VMEMU_ERR_NOMEM : VMEMU_ERR_NOEXEC;
+		}
+		e = EXEC_OK;
+	} else if (!host_path) {
 		e = EXEC_ENOENT;
 	} else {
 		e = task_exec(m, t, host_path, path, argv, envp);

@@ -163,6 +163,9 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 long do_execve(machine_t *m, struct task_struct *t, const char *path, char *const argv[],
 	       char *const envp[]);
 
+/* Whether the host file starts with "#!" (a script for do_execve). */
+bool exec_is_script(const char *host_path);
+
 /* Point the engine's registers at a freshly loaded image. */
 void task_start_regs(machine_t *m, struct task_struct *t, const struct exec_result *r);
 

@@ -59,6 +59,7 @@ struct oom_control {
 	unsigned int gfp_mask;
 	int order;
 	unsigned long totalpages;     /* RAM + swap, oom_badness's scale */
+	bool memcg;                   /* the memory cgroup's limit, not RAM */
 	/* Filled in by the machine: did a kill free (or start freeing)
 	 * memory, and was the victim the allocating task itself? */
 	bool killed;
@@ -131,6 +132,14 @@ struct pglist_data {
 	int kswapd_failures;            /* runs in a row that reclaimed nothing */
 	bool in_reclaim;                /* PF_MEMALLOC: no recursion, reserves */
 	bool oom_reserves;              /* an OOM victim is exiting: may dip */
+
+	/* One memory cgroup holding every guest task (Linux's memory.max of
+	 * cgroup v2, pressure injection): pages on the LRU lists are its
+	 * usage, which allocations may not take past memcg_limit (pages; 0:
+	 * no limit) without reclaim, then the OOM killer, making room. */
+	unsigned long memcg_limit;
+	unsigned long memcg_failcnt;    /* allocations that hit the limit */
+	unsigned long memcg_oom_kills;
 };
 
 static inline struct page *pfn_to_page(struct pglist_data *node, pfn_t pfn)

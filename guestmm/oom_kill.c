@@ -88,34 +88,52 @@ void oom_report_header(struct pglist_data *node, const struct oom_control *oc,
 		s[NR_SLAB_UNRECLAIMABLE], s[NR_FILE_MAPPED], s[NR_SHMEM], s[NR_PAGETABLE],
 		nr_free_pages(node));
 	swap_get_stats(node, &st);
+	if (oc->memcg) {
+		/* Linux's mem_cgroup_print_oom_meminfo. */
+		oom_log(node, 4, "memory: usage %lukB, limit %lukB, failcnt %lu",
+			K(memcg_usage(node)), K(node->memcg_limit), node->memcg_failcnt);
+		oom_log(node, 4, "swap: usage %lukB, limit 9007199254740988kB, failcnt 0",
+			K(st.total_pages - st.free_pages));
+	}
 	oom_log(node, 4, "%lu pages in swap cache", st.cached_pages);
 	oom_log(node, 4, "Free swap  = %lukB", K(st.free_pages));
 	oom_log(node, 4, "Total swap = %lukB", K(st.total_pages));
 	oom_log(node, 4, "%lu pages RAM", node->node_present_pages);
 }
 
-void oom_report_kill(struct pglist_data *node, struct mm_struct *mm, int pid,
-		     const char *comm, unsigned int uid, int oom_score_adj)
+void oom_report_kill(struct pglist_data *node, const struct oom_control *oc,
+		     struct mm_struct *mm, int pid, const char *comm, unsigned int uid,
+		     int oom_score_adj)
 {
-	oom_log(node, 4, "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,"
-		"mems_allowed=0,global_oom,task_memcg=/,task=%s,pid=%d,uid=%u", comm, pid, uid);
-	oom_log(node, 3, "Out of memory: Killed process %d (%s) total-vm:%lukB, "
+	oom_log(node, 4, "oom-kill:constraint=%s,nodemask=(null),cpuset=/,mems_allowed=0,%s,"
+		"task_memcg=/,task=%s,pid=%d,uid=%u",
+		oc->memcg ? "CONSTRAINT_MEMCG" : "CONSTRAINT_NONE",
+		oc->memcg ? "oom_memcg=/" : "global_oom", comm, pid, uid);
+	oom_log(node, 3, "%s: Killed process %d (%s) total-vm:%lukB, "
 		"anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB, UID:%u pgtables:%lukB "
-		"oom_score_adj:%d", pid, comm, K(mm->total_vm), K(mm->rss_stat[MM_ANONPAGES]),
+		"oom_score_adj:%d", oc->memcg ? "Memory cgroup out of memory" : "Out of memory",
+		pid, comm, K(mm->total_vm), K(mm->rss_stat[MM_ANONPAGES]),
 		K(mm->rss_stat[MM_FILEPAGES]), K(mm->rss_stat[MM_SHMEMPAGES]), uid,
 		(unsigned long)mm->pgtables_bytes >> 10, oom_score_adj);
 }
 
-bool out_of_memory(struct pglist_data *node, unsigned int gfp, int order)
+static bool __out_of_memory(struct pglist_data *node, unsigned int gfp, int order, bool memcg)
 {
-	struct oom_control oc = { .gfp_mask = gfp, .order = order };
+	struct oom_control oc = { .gfp_mask = gfp, .order = order, .memcg = memcg };
+	struct swap_stats st;
 
 	if (!node->ops || !node->ops->oom_kill)
 		return false;
-	oc.totalpages = oom_totalpages(node);
+	swap_get_stats(node, &st);
+	/* Linux's oom_badness scale: RAM and swap, or for a memory cgroup
+	 * its limit and swap (mem_cgroup_get_max). */
+	oc.totalpages = (memcg ? node->memcg_limit : totalram_pages(node)) + st.total_pages;
 	node->ops->oom_kill(node->host, &oc);
-	if (oc.killed)
+	if (oc.killed) {
 		count_vm_event(node, OOM_KILL);
+		if (memcg)
+			node->memcg_oom_kills++;
+	}
 	if (oc.victim_is_current) {
 		/* The victim is the allocating task: it gets the reserves to
 		 * run to its death (Linux's ALLOC_OOM). */
@@ -123,4 +141,14 @@ bool out_of_memory(struct pglist_data *node, unsigned int gfp, int order)
 		return false;
 	}
 	return oc.killed;
+}
+
+bool out_of_memory(struct pglist_data *node, unsigned int gfp, int order)
+{
+	return __out_of_memory(node, gfp, order, false);
+}
+
+bool mem_cgroup_out_of_memory(struct pglist_data *node, unsigned int gfp, int order)
+{
+	return __out_of_memory(node, gfp, order, true);
 }

@@ -124,6 +124,10 @@ void deactivate_page(struct pglist_data *node, struct page *page);
  * activated or kept, the others freed). */
 void shrink_lru_list_all(struct pglist_data *node, enum lru_list lru);
 
+/* ---- the memory cgroup (vmscan.c) ---- */
+/* Pages charged to the guest's memory cgroup: those on the LRU lists. */
+unsigned long memcg_usage(const struct pglist_data *node);
+
 /* ---- the OOM killer (oom_kill.c) ---- */
 #define OOM_SCORE_ADJ_MIN (-1000)
 #define OOM_SCORE_ADJ_MAX 1000
@@ -139,11 +143,14 @@ unsigned long oom_totalpages(struct pglist_data *node);
 /* Linux's out_of_memory: asks the machine to kill (ops->oom_kill); true
  * when the allocation may be retried. */
 bool out_of_memory(struct pglist_data *node, unsigned int gfp, int order);
+/* The same for the memory cgroup's limit ("Memory cgroup out of memory"). */
+bool mem_cgroup_out_of_memory(struct pglist_data *node, unsigned int gfp, int order);
 /* The lines Linux prints, through the node's log: dump_header's
  * "COMM invoked oom-killer: ..." and Mem-Info, then the kill. */
 void oom_report_header(struct pglist_data *node, const struct oom_control *oc,
 		       const char *comm, int oom_score_adj);
-void oom_report_kill(struct pglist_data *node, struct mm_struct *mm, int pid,
-		     const char *comm, unsigned int uid, int oom_score_adj);
+void oom_report_kill(struct pglist_data *node, const struct oom_control *oc,
+		     struct mm_struct *mm, int pid, const char *comm, unsigned int uid,
+		     int oom_score_adj);
 
 #endif

@@ -48,6 +48,15 @@ static void reclaim_done(struct pglist_data *node, const struct scan_control *sc
 		node->ops->reclaim_done(node->host, sc->nr_scanned, sc->nr_reclaimed, direct);
 }
 
+unsigned long memcg_usage(const struct pglist_data *node)
+{
+	unsigned long n = 0;
+
+	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+		n += node->lruvec.nr_pages[lru];
+	return n;
+}
+
 static unsigned long lru_size(struct pglist_data *node, enum lru_list lru)
 {
 	return node->lruvec.nr_pages[lru];
