@@ -34,6 +34,8 @@ static void usage(FILE *out)
 		"      --swappiness=N    0..200: how readily anon memory is swapped (60)\n"
 		"      --swap-level=N    zlib compression level of swap, 0..9 (default 1)\n"
 		"      --oom-score-adj=N the first process's oom_score_adj (-1000..1000)\n"
+		"      --memcg-limit=SIZE  put the guest in a memory cgroup with this\n"
+		"                        memory.max (reclaim and OOM below --mem)\n"
 		"      --strace          print each syscall on stderr\n"
 		"      --trace=mm        print page faults that raise signals\n"
 		"  -v, --verbose         report unknown syscalls and other notices\n"
@@ -153,7 +155,7 @@ static void report_signal_death(int sig)
 int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
-	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ };
+	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
@@ -167,6 +169,7 @@ int main(int argc, char **argv)
 		{ "swappiness", required_argument, NULL, OPT_SWAPPINESS },
 		{ "swap-level", required_argument, NULL, OPT_SWAP_LEVEL },
 		{ "oom-score-adj", required_argument, NULL, OPT_OOM_ADJ },
+		{ "memcg-limit", required_argument, NULL, OPT_MEMCG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -254,6 +257,12 @@ int main(int argc, char **argv)
 			cfg.swap_bytes = (int64_t)bytes;
 			break;
 		}
+		case OPT_MEMCG:
+			if (parse_size(optarg, &cfg.memcg_limit_bytes) || !cfg.memcg_limit_bytes) {
+				fprintf(stderr, "%s: invalid memory cgroup limit '%s'\n", progname, optarg);
+				return 2;
+			}
+			break;
 		case OPT_SWAPPINESS:
 		case OPT_SWAP_LEVEL:
 		case OPT_OOM_ADJ: {

@@ -48,6 +48,7 @@ int machine_swap_setup(machine_t *m)
 	    c->oom_score_adj < OOM_SCORE_ADJ_MIN || c->oom_score_adj > OOM_SCORE_ADJ_MAX)
 		return VMEMU_ERR_INVAL;
 	m->node->swappiness = c->swappiness;
+	m->node->memcg_limit = (unsigned long)(c->memcg_limit_bytes >> PAGE_SHIFT);
 	if (swapon(m->node, (unsigned long)(bytes >> PAGE_SHIFT), c->swap_level))
 		return VMEMU_ERR_NOMEM;
 	return 0;
@@ -71,7 +72,7 @@ void machine_oom_kill(void *host, struct oom_control *oc)
 		return;
 	}
 	mm = victim->mm;
-	oom_report_kill(m->node, mm, victim->tgid, victim->comm, (unsigned int)getuid(),
+	oom_report_kill(m->node, oc, mm, victim->tgid, victim->comm, (unsigned int)getuid(),
 			victim->oom_score_adj);
 	{
 		struct vmemu_event ev = { .kind = VMEMU_EVENT_OOM_KILL, .pid = victim->tgid };

@@ -246,6 +246,30 @@ static void gen_vmstat(machine_t *m, struct strbuf *sb)
 			sb_printf(sb, "%s %lu\n", vmstat_event_names[i], c->events[i]);
 }
 
+/* The guest's memory cgroup (cgroup v2 files of /sys/fs/cgroup): usage
+ * is the LRU pages, memory.max the --memcg-limit. */
+static int gen_memcg(machine_t *m, const char *file, struct strbuf *sb)
+{
+	struct pglist_data *n = m->node;
+	struct swap_stats swap;
+
+	swap_get_stats(n, &swap);
+	if (!strcmp(file, "current"))
+		sb_printf(sb, "%lu\n", (unsigned long)(memcg_usage(n) * PAGE_SIZE));
+	else if (!strcmp(file, "max") && n->memcg_limit)
+		sb_printf(sb, "%lu\n", (unsigned long)(n->memcg_limit * PAGE_SIZE));
+	else if (!strcmp(file, "max"))
+		sb_printf(sb, "max\n");
+	else if (!strcmp(file, "swap.current"))
+		sb_printf(sb, "%lu\n", (unsigned long)((swap.total_pages - swap.free_pages) * PAGE_SIZE));
+	else if (!strcmp(file, "events"))
+		sb_printf(sb, "low 0\nhigh 0\nmax %lu\noom %lu\noom_kill %lu\noom_group_kill 0\n",
+			  n->memcg_failcnt, n->memcg_oom_kills, n->memcg_oom_kills);
+	else
+		return -1;
+	return 0;
+}
+
 /* ---- /proc/PID/maps, smaps, smaps_rollup ---- */
 
 static bool vma_is_heap(const struct vm_area_struct *vma)
@@ -536,6 +560,9 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 		gen_meminfo(m, &sb);
 	} else if (!strcmp(path, "/proc/vmstat")) {
 		gen_vmstat(m, &sb);
+	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
+		if (gen_memcg(m, path + 22, &sb))
+			return -ENOENT;
 	} else if ((pt = proc_task(m, t, path, &sub)) != NULL && pt->state != TASK_DEAD) {
 		if (!strcmp(sub, "maps"))
 			pt->mm ? gen_maps(pt->mm, &sb, false) : (void)0;
@@ -647,6 +674,8 @@ bool procfs_is_generated(const char *p)
 		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat",
 		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 		"/sys/devices/system/cpu/present",
+		"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.max",
+		"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory.swap.current",
 	};
 	static const char *const per_task[] = {
 		"maps", "smaps", "smaps_rollup", "status", "statm", "comm", "cmdline", "environ",

@@ -281,6 +281,13 @@ struct page *alloc_pages(struct pglist_data *node, gfp_t gfp, unsigned int order
 			mm_log(node, 4, "page allocation failure: order:%u > MAX_ORDER", order);
 		return NULL;
 	}
+	/* Over the memory cgroup's limit, room is made first (every
+	 * allocation is charged while the LRU is over it, page tables too). */
+	if (node->memcg_limit && !mem_cgroup_try_charge(node, gfp, order)) {
+		if (!(gfp & __GFP_NOWARN))
+			mm_log(node, 4, "memory cgroup limit: allocation of order %u refused", order);
+		return NULL;
+	}
 	page = get_page_from_freelist(node, gfp, order, WMARK_LOW);
 	if (!page)
 		page = __alloc_pages_slowpath(node, gfp, order);

@@ -127,6 +127,10 @@ void shrink_lru_list_all(struct pglist_data *node, enum lru_list lru);
 /* ---- the memory cgroup (vmscan.c) ---- */
 /* Pages charged to the guest's memory cgroup: those on the LRU lists. */
 unsigned long memcg_usage(const struct pglist_data *node);
+/* Makes room under node->memcg_limit for 2^order more pages (reclaim, then
+ * the memcg OOM killer); false when there is none to be had. alloc_pages
+ * calls it. */
+bool mem_cgroup_try_charge(struct pglist_data *node, unsigned int gfp, unsigned int order);
 
 /* ---- the OOM killer (oom_kill.c) ---- */
 #define OOM_SCORE_ADJ_MIN (-1000)

@@ -24,6 +24,7 @@
 #include "filemap.h"
 
 #define SWAP_CLUSTER_MAX 32
+#define MAX_MEMCG_RETRIES 5        /* Linux's MAX_RECLAIM_RETRIES in try_charge */
 #define DEF_PRIORITY 12
 
 struct scan_control {
@@ -442,6 +443,42 @@ unsigned long try_to_free_pages(struct pglist_data *node, unsigned int gfp, int 
 /* Linux's MAX_RECLAIM_RETRIES: kswapd gives up after this many fruitless
  * runs, until direct reclaim frees something again. */
 #define MAX_KSWAPD_FAILURES 16
+
+/* Linux's try_charge for the one memory cgroup: reclaim (as memcg direct
+ * reclaim: pgscan_direct/pgsteal_direct, no allocstall) until the
+ * allocation fits under the limit, then the memcg OOM killer. */
+bool mem_cgroup_try_charge(struct pglist_data *node, unsigned int gfp, unsigned int order)
+{
+	int retries = MAX_MEMCG_RETRIES;
+
+	if (!node->memcg_limit || memcg_usage(node) + (1UL << order) <= node->memcg_limit)
+		return true;
+	node->memcg_failcnt++;
+	if (node->in_reclaim || node->oom_reserves)
+		return true;
+	if (gfp & __GFP_NORETRY)
+		return false;
+	for (;;) {
+		struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX, .may_swap = true };
+
+		do_try_to_free_pages(node, &sc);
+		count_vm_events(node, PGSCAN_DIRECT, sc.nr_scanned);
+		count_vm_events(node, PGSTEAL_DIRECT, sc.nr_reclaimed);
+		reclaim_done(node, &sc, true);
+		if (memcg_usage(node) + (1UL << order) <= node->memcg_limit)
+			return true;
+		if (sc.nr_reclaimed)
+			continue;
+		if (--retries > 0)
+			continue;
+		if (mem_cgroup_out_of_memory(node, gfp, (int)order)) {
+			retries = MAX_MEMCG_RETRIES;
+			continue;
+		}
+		/* A victim that is the allocating task may go over to die. */
+		return node->oom_reserves;
+	}
+}
 
 void wakeup_kswapd(struct pglist_data *node)
 {

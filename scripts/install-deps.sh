@@ -8,8 +8,10 @@ set -eu
 PKGS="gcc make autoconf automake libtool pkg-config libcapstone-dev libelf-dev
 zlib1g-dev check libjansson-dev musl-tools busybox-static"
 # qemu-user and gnuplot: the benchmark's reference emulator and plotter;
-# the rest: real programs of tests/compat/real-programs.test.
-OPTIONAL_PKGS="qemu-user gnuplot bash-static liblua5.4-dev libsqlite3-dev liblzma-dev libzstd-dev"
+# clang and libclang-rt-14-dev: libFuzzer for `make fuzz-smoke` (Debian 12's
+# clang 14 finds libclang_rt.fuzzer there); the rest: real programs of
+# tests/compat/real-programs.test.
+OPTIONAL_PKGS="qemu-user gnuplot clang libclang-rt-14-dev bash-static liblua5.4-dev libsqlite3-dev liblzma-dev libzstd-dev"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -63,8 +65,9 @@ else
 	fi
 fi
 
-# Optional: the benchmark's reference emulator, the timeline plotter and
-# the real programs of tests/compat (each test skips without its package).
+# Optional: the benchmark's reference emulator, the timeline plotter,
+# libFuzzer and the real programs of tests/compat (each test, and
+# fuzz-smoke, skips without its package).
 if [ "${VMEMU_OPTIONAL:-1}" = 1 ]; then
 	for p in $OPTIONAL_PKGS; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' && continue

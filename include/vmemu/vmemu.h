@@ -47,6 +47,8 @@ struct vmemu_config {
 	int swappiness;            /* /proc/sys/vm/swappiness, 0..200 (default 60) */
 	int swap_level;            /* zlib level for swap, 0..9 (default 1) */
 	int oom_score_adj;         /* the first process's, -1000..1000 (default 0) */
+	uint64_t memcg_limit_bytes; /* pressure injection: memory.max of a cgroup
+	                              holding every guest task (0: none) */
 };
 
 /* Fills cfg with the defaults. */

@@ -112,10 +112,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		die(path);
 
 	err = elf_check_file(path);
-	if (err != EXEC_OK)
+	if (err != EXEC_OK) {
+		/* Every refusal has its one-line reason and an errno. */
+		if (!exec_strerror(err)[0] || exec_errno(err) <= 0)
+			abort();
 		return 0;
-	if (exec_strerror(err) == NULL || exec_errno(err) < 0)
-		abort();
+	}
 
 	node = pgdat_create(ram, NODE_PAGES, NULL, NULL);
 	if (!node)

@@ -68,7 +68,7 @@ static void oom_kill_cb(void *host, struct oom_control *oc)
 	if (victim < 0)
 		return;
 	snprintf(comm, sizeof(comm), "task%d", victim);
-	oom_report_kill(t.node, tasks[victim], 100 + victim, comm, 0, task_adj[victim]);
+	oom_report_kill(t.node, oc, tasks[victim], 100 + victim, comm, 0, task_adj[victim]);
 	oc->killed = true;
 	if (victim == current_task) {
 		tasks[victim]->oom_victim = true;
@@ -567,6 +567,67 @@ START_TEST(reserves_when_nobody_can_be_killed)
 }
 END_TEST
 
+/* ---- the memory cgroup limit ---- */
+
+START_TEST(memcg_limit_swaps_to_stay_under)
+{
+	struct mm_struct *mm = mm_alloc(t.node);
+	unsigned long n = 3000, peak = 0;
+
+	ck_assert_int_eq(swapon(t.node, 4096, 1), 0);
+	t.node->memcg_limit = 1000;
+	ck_assert_int_eq(do_mmap(mm, BASE, n * PAGE_SIZE, RW, ANON, NULL, 0), (int64_t)BASE);
+	for (unsigned long i = 0; i < n; i++) {
+		uint64_t v = i;
+
+		ck_assert_int_eq(copy_to_user(mm, BASE + i * PAGE_SIZE, &v, sizeof(v)), 0);
+		if (memcg_usage(t.node) > peak)
+			peak = memcg_usage(t.node);
+	}
+	ck_assert_uint_le(peak, 1000);
+	ck_assert_uint_gt(t.node->memcg_failcnt, 0);
+	ck_assert_uint_gt(t.node->stat.events[PSWPOUT], 0);
+	ck_assert_uint_gt(nr_free_pages(t.node), 4000);    /* RAM itself was never short */
+	for (unsigned long i = 0; i < n; i += 3) {
+		uint64_t v;
+
+		ck_assert_int_eq(copy_from_user(mm, &v, BASE + i * PAGE_SIZE, sizeof(v)), 0);
+		ck_assert_uint_eq(v, i);
+	}
+	ck_assert_uint_le(memcg_usage(t.node), 1000);
+	mmput(mm);
+	t.node->memcg_limit = 0;
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(memcg_oom_without_swap)
+{
+	unsigned long n = 3000;
+
+	t.node->memcg_limit = 1000;
+	tasks[0] = mm_alloc(t.node);
+	current_task = 0;
+	ck_assert_int_eq(do_mmap(tasks[0], BASE, n * PAGE_SIZE, RW, ANON, NULL, 0), (int64_t)BASE);
+	for (unsigned long i = 0; i < n && !tasks[0]->oom_victim; i++) {
+		uint64_t v = i;
+
+		if (copy_to_user(tasks[0], BASE + i * PAGE_SIZE, &v, sizeof(v)))
+			break;
+	}
+	ck_assert(tasks[0]->oom_victim);
+	ck_assert_uint_eq(t.node->memcg_oom_kills, 1);
+	ck_assert_ptr_nonnull(strstr(log_text, "memory: usage "));
+	ck_assert_msg(strstr(log_text, "Memory cgroup out of memory: Killed process 100 (task0)"),
+		      "%s", log_text);
+	ck_assert_ptr_nonnull(strstr(log_text, "constraint=CONSTRAINT_MEMCG"));
+	mmput(tasks[0]);
+	tasks[0] = NULL;
+	t.node->memcg_limit = 0;
+	assert_no_leaks();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("reclaim");
@@ -590,6 +651,8 @@ int main(void)
 	tcase_add_test(tc, oom_score_adj_chooses_the_victim);
 	tcase_add_test(tc, oom_score_adj_min_is_never_killed);
 	tcase_add_test(tc, reserves_when_nobody_can_be_killed);
+	tcase_add_test(tc, memcg_limit_swaps_to_stay_under);
+	tcase_add_test(tc, memcg_oom_without_swap);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

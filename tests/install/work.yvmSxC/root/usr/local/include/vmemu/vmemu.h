@@ -1,0 +1,92 @@
+/* libvmemu, machine layer: run x86-64 Linux static ELF programs on Unicorn
+ * under a guest kernel (processes, system calls, signals, /proc) over the
+ * mm layer of <vmemu/mm.h>. The machine opens and owns its Unicorn engine.
+ *
+ * Thread safety: a machine belongs to one thread at a time; different
+ * machines in one process are fully independent (the library keeps no
+ * global state). The library never prints: messages go to the log callback.
+ * Errors are VMEMU_ERR_* codes (<vmemu/common.h>). */
+#ifndef VMEMU_VMEMU_H
+#define VMEMU_VMEMU_H
+
+#include <vmemu/mm.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vmemu_machine vmemu_machine;
+
+/* Trace categories for vmemu_config.trace. */
+#define VMEMU_TRACE_SYSCALLS 0x1u   /* strace-style lines */
+#define VMEMU_TRACE_MM       0x2u   /* page faults, reclaim, OOM */
+
+/* What guest AF_INET/AF_INET6 sockets may reach (vmemu_config.net). */
+#define VMEMU_NET_LOOPBACK 0       /* the host's loopback only (default) */
+#define VMEMU_NET_NONE     1       /* no IP sockets at all: EAFNOSUPPORT */
+#define VMEMU_NET_HOST     2       /* the host's network, unrestricted */
+
+struct vmemu_config {
+	uint64_t mem_bytes;        /* guest RAM (default 256 MiB) */
+	const char *root;          /* host directory the guest sees as / (default "/") */
+	int deterministic;         /* virtual clock, seeded randomness and layout */
+	uint64_t seed;             /* seed for deterministic runs */
+	unsigned int trace;        /* VMEMU_TRACE_* */
+	int verbose;               /* log unknown syscalls and other notices */
+	vmemu_log_fn log;          /* where messages go (NULL: dropped) */
+	void *log_ctx;
+	vmemu_event_fn event;      /* MMU events, pid set (NULL: none) */
+	void *event_ctx;
+	unsigned int event_mask;   /* VMEMU_EVENT_BIT()s wanted (default VMEMU_EVENTS_DEFAULT) */
+	int guest_stdin, guest_stdout, guest_stderr; /* host fds for fds 0..2 */
+	int net;                   /* VMEMU_NET_* (default VMEMU_NET_LOOPBACK) */
+	/* Memory pressure: a compressed swap device in host memory (zlib,
+	 * like zram), reclaim and the OOM killer. */
+	int64_t swap_bytes;        /* swap capacity in uncompressed bytes (default
+	                              -1: half of mem_bytes; 0: no swap) */
+	int swappiness;            /* /proc/sys/vm/swappiness, 0..200 (default 60) */
+	int swap_level;            /* zlib level for swap, 0..9 (default 1) */
+	int oom_score_adj;         /* the first process's, -1000..1000 (default 0) */
+	uint64_t memcg_limit_bytes; /* pressure injection: memory.max of a cgroup
+	                              holding every guest task (0: none) */
+};
+
+/* Fills cfg with the defaults. */
+void vmemu_config_init(struct vmemu_config *cfg);
+
+int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out);
+void vmemu_machine_destroy(vmemu_machine *m);
+
+/* Starts the first guest process from host file `path` (resolved below the
+ * root). On failure, when errbuf is non-NULL, it receives a one-line reason
+ * (without the file name). */
+int vmemu_spawn(vmemu_machine *m, const char *path, char *const argv[],
+		char *const envp[], char *errbuf, size_t errlen);
+
+/* Runs until every guest process has exited. *status receives the first
+ * process's wait status in Linux's encoding (WIFEXITED/WIFSIGNALED apply). */
+int vmemu_run(vmemu_machine *m, int *status);
+
+/* Async-signal-safe (for a client's signal handlers), callable while
+ * vmemu_run runs: forwards host signal sig (1..32) to the guest's
+ * foreground process group (the first process's group) at the machine's
+ * next scheduling point. */
+void vmemu_machine_signal(vmemu_machine *m, int sig);
+
+/* Async-signal-safe: ends a running vmemu_run soon: every guest task is
+ * killed as by SIGKILL and vmemu_run returns (a timeout, for instance). */
+void vmemu_machine_stop(vmemu_machine *m);
+
+/* The machine's node: its guest memory, for the mm layer's reports
+ * (vmemu_node_meminfo, vmemu_node_vmstat). Owned by the machine; do not
+ * destroy it, switch its address space or change its mappings. */
+vmemu_node *vmemu_machine_node(vmemu_machine *m);
+
+/* System-wide memory numbers: vmemu_node_meminfo of the machine's node. */
+int vmemu_get_meminfo(vmemu_machine *m, struct vmemu_meminfo *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
