@@ -277,10 +277,17 @@ void vmemu_machine_stop(vmemu_machine *m)
 	errno = saved;
 }
 
-/* The guest's foreground process group: the first process's. */
+/* The guest's foreground process group: the one a job-control shell gave
+ * the terminal (TIOCSPGRP), else the first process's. */
 static int foreground_pgrp(machine_t *m)
 {
 	struct task_struct *first = find_task(m, m->first_pid);
+
+	if (m->tty_pgrp) {
+		for (struct task_struct *t = m->tasks; t; t = t->next)
+			if (t->pgid == m->tty_pgrp && t->state != TASK_DEAD && t->state != TASK_ZOMBIE)
+				return m->tty_pgrp;
+	}
 
 	return first ? first->pgid : m->first_pid;
 }

@@ -1985,11 +1985,32 @@ static long sys_ioctl(machine_t *m, struct task_struct *t, const uint64_t *a)
 		r = host_err(ioctl(hfd, TIOCGPGRP, &pg));
 		if (r < 0)
 			return r;
-		/* The terminal's foreground group is vmemu's: that is the
-		 * guest's own process group. */
+		/* vmemu's terminal: its foreground group is the guest's own
+		 * notion (a job-control shell moves it between its jobs). */
 		if (pg == getpgrp())
-			pg = t->pgid;
+			pg = m->tty_pgrp ? m->tty_pgrp : t->pgid;
 		return copy_to_user(t->mm, a[2], &pg, sizeof(pg)) < 0 ? -EFAULT : 0;
+	}
+	case TIOCSPGRP: {
+		pid_t pg, host_pg;
+		bool exists = false;
+
+		r = host_err(ioctl(hfd, TIOCGPGRP, &host_pg));
+		if (r < 0)
+			return r;
+		if (host_pg != getpgrp())
+			return -ENOTTY;        /* not vmemu's controlling terminal */
+		if (copy_from_user(t->mm, &pg, a[2], sizeof(pg)) < 0)
+			return -EFAULT;
+		if (pg < 0)
+			return -EINVAL;
+		for (struct task_struct *o = m->tasks; o; o = o->next)
+			if (o->pgid == pg && o->sid == t->sid && o->state != TASK_DEAD)
+				exists = true;
+		if (!exists)
+			return -EPERM;
+		m->tty_pgrp = pg;
+		return 0;
 	}
 	case TCFLSH:
 	case TCXONC:

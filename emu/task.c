@@ -48,7 +48,11 @@ struct task_struct *task_create(machine_t *m)
 	t->group_leader = t;
 	t->exit_signal = SIGCHLD;
 	t->vfork_done = true;
-	t->pid = t->tgid = t->pgid = t->sid = m->next_pid++;
+	/* The first process leads its own process group, in a session whose
+	 * leader (the host's shell) is outside the guest: sid 0, as Linux
+	 * shows for a session leader outside the pid namespace. */
+	t->pid = t->tgid = t->pgid = m->next_pid++;
+	t->sid = 0;
 	t->ppid = 0;
 	t->umask = 022;
 	t->state = TASK_RUNNING;

@@ -11,7 +11,7 @@ zlib1g-dev check libjansson-dev musl-tools busybox-static"
 # clang and libclang-rt-14-dev: libFuzzer for `make fuzz-smoke` (Debian 12's
 # clang 14 finds libclang_rt.fuzzer there); the rest: real programs of
 # tests/compat/real-programs.test.
-OPTIONAL_PKGS="qemu-user gnuplot clang libclang-rt-14-dev bash-static liblua5.4-dev libsqlite3-dev liblzma-dev libzstd-dev"
+OPTIONAL_PKGS="qemu-user gnuplot clang libclang-rt-14-dev bash-static liblua5.4-dev libsqlite3-dev liblzma-dev libzstd-dev tmux"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -14,6 +14,7 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-cpu_model.test \
 	tests/guest/sample-rss_pss.test \
 	tests/guest/threads-repeat.test \
+	tests/guest/interactive-shell.test \
 	tests/guest/sample-signals.test \
 	tests/guest/sample-timeproc.test \
 	tests/guest/sample-sockets.test
