@@ -43,7 +43,7 @@ static uint64_t compress_once(uint32_t salt)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 12;
+	int rounds = argc > 1 ? atoi(argv[1]) : 70;
 	static const char *words[] = { "the ", "guest ", "kernel ", "page ", "fault ",
 		"memory ", "swap ", "of ", "a ", "and ", "fork ", "exec ", "\n" };
 	uint32_t x = 12345;

@@ -8,6 +8,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <vmemu/vmemu.h>
 
 extern char **environ;
@@ -38,6 +39,11 @@ static void usage(FILE *out)
 		"                        memory.max (reclaim and OOM below --mem)\n"
 		"      --strace          print each syscall on stderr\n"
 		"      --trace=mm        print page faults that raise signals\n"
+		"      --report[=FILE]   write a memory report of each guest process as it\n"
+		"                        exits and a system summary at the end (to FILE,\n"
+		"                        default stderr)\n"
+		"      --report-format=FORMAT  text (default) or json (implies --report;\n"
+		"                        schema: docs/report-schema.json)\n"
 		"  -v, --verbose         report unknown syscalls and other notices\n"
 		"  -h, --help            display this help and exit\n"
 		"  -V, --version         output version information and exit\n"
@@ -152,10 +158,171 @@ static void report_signal_death(int sig)
 	fprintf(stderr, "%s\n", strsignal(sig));
 }
 
+/* ---- --report: per-process records and the system summary ---- */
+
+enum report_format { REPORT_TEXT, REPORT_JSON };
+
+/* Bumped on any incompatible change to the JSON (docs/report-schema.json). */
+#define REPORT_SCHEMA_VERSION 1
+
+struct report_state {
+	FILE *out;
+	enum report_format format;
+	json_t *processes;          /* REPORT_JSON: the records so far */
+	int failed;                 /* out of memory building the JSON */
+};
+
+/* The smaps_rollup fields, in /proc/PID/smaps_rollup's order and names. */
+#define ROLLUP_FIELDS(X) \
+	X("Rss", rss) X("Pss", pss) X("Pss_Dirty", pss_dirty) X("Pss_Anon", pss_anon) \
+	X("Pss_File", pss_file) X("Pss_Shmem", pss_shmem) \
+	X("Shared_Clean", shared_clean) X("Shared_Dirty", shared_dirty) \
+	X("Private_Clean", private_clean) X("Private_Dirty", private_dirty) \
+	X("Referenced", referenced) X("Anonymous", anonymous) X("LazyFree", lazy_free) \
+	X("AnonHugePages", anon_huge_pages) X("Swap", swap) X("SwapPss", swap_pss) \
+	X("Locked", locked)
+
+/* The /proc/meminfo subset of the summary (kB). */
+#define MEMINFO_FIELDS(X) \
+	X("MemTotal", mem_total) X("MemFree", mem_free) X("Cached", cached) \
+	X("AnonPages", anon_pages) X("Shmem", shmem) X("PageTables", page_tables) \
+	X("Slab", slab) X("SwapTotal", swap_total) X("SwapFree", swap_free)
+
+/* The /proc/vmstat subset of the summary (event counts). */
+static const char *const report_vmstat_names[] = {
+	"pgfault", "pgmajfault", "pswpin", "pswpout", "pgscan_kswapd", "pgscan_direct",
+	"pgsteal_kswapd", "pgsteal_direct", "oom_kill",
+};
+#define NR_REPORT_VMSTAT (sizeof(report_vmstat_names) / sizeof(report_vmstat_names[0]))
+
+static void report_exit_text(FILE *out, int st)
+{
+	if ((st & 0x7f) == 0)
+		fprintf(out, "exited %d", (st >> 8) & 0xff);
+	else
+		fprintf(out, "killed by signal %d (%s)%s", st & 0x7f, strsignal(st & 0x7f),
+			(st & 0x80) ? ", core dumped" : "");
+}
+
+static json_t *report_process_json(const struct vmemu_process_report *r)
+{
+	json_t *o = json_object(), *rollup = json_object(), *exit_ = json_object();
+	int st = r->wait_status;
+
+	if (!o || !rollup || !exit_) {
+		json_decref(o);
+		json_decref(rollup);
+		json_decref(exit_);
+		return NULL;
+	}
+#define ROLLUP_JSON(name, field) \
+	json_object_set_new(rollup, name, json_integer((json_int_t)r->rollup.field));
+	ROLLUP_FIELDS(ROLLUP_JSON)
+#undef ROLLUP_JSON
+	json_object_set_new(exit_, "wait_status", json_integer(st));
+	json_object_set_new(exit_, "code", (st & 0x7f) == 0 ? json_integer((st >> 8) & 0xff)
+							    : json_null());
+	json_object_set_new(exit_, "signal", (st & 0x7f) ? json_integer(st & 0x7f) : json_null());
+	json_object_set_new(exit_, "core_dumped", json_boolean((st & 0x7f) && (st & 0x80)));
+	json_object_set_new(o, "pid", json_integer(r->pid));
+	json_object_set_new(o, "ppid", json_integer(r->ppid));
+	json_object_set_new(o, "comm", json_string(r->comm)); /* NULL if not UTF-8 */
+	if (!json_object_get(o, "comm"))
+		json_object_set_new(o, "comm", json_stringn("?", 1));
+	json_object_set_new(o, "exit", exit_);
+	json_object_set_new(o, "has_mm", json_boolean(r->has_mm));
+	json_object_set_new(o, "smaps_rollup", rollup);
+	json_object_set_new(o, "VmHWM", json_integer((json_int_t)r->status.vm_hwm));
+	json_object_set_new(o, "VmPTE", json_integer((json_int_t)r->status.vm_pte));
+	json_object_set_new(o, "minflt", json_integer((json_int_t)r->status.min_flt));
+	json_object_set_new(o, "majflt", json_integer((json_int_t)r->status.maj_flt));
+	return o;
+}
+
+/* vmemu_config.report: a guest process exited. */
+static void report_process(void *ctx, const struct vmemu_process_report *r)
+{
+	struct report_state *rs = ctx;
+
+	if (rs->format == REPORT_JSON) {
+		json_t *o = report_process_json(r);
+
+		if (!o || json_array_append_new(rs->processes, o))
+			rs->failed = 1;
+		return;
+	}
+	fprintf(rs->out, "process %d (%s), parent %d: ", r->pid, r->comm, r->ppid);
+	report_exit_text(rs->out, r->wait_status);
+	fputc('\n', rs->out);
+#define ROLLUP_TEXT(name, field) \
+	fprintf(rs->out, "  %-16s%10llu kB\n", name ":", (unsigned long long)r->rollup.field);
+	ROLLUP_FIELDS(ROLLUP_TEXT)
+#undef ROLLUP_TEXT
+	fprintf(rs->out, "  %-16s%10llu kB\n", "VmHWM:", (unsigned long long)r->status.vm_hwm);
+	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r->status.vm_pte);
+	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r->status.min_flt);
+	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r->status.maj_flt);
+	fflush(rs->out);
+}
+
+/* The end of the run: the system summary (and, in JSON, the document).
+ * Returns 0, or -1 when the report could not be written. */
+static int report_finish(struct report_state *rs, vmemu_machine *m)
+{
+	struct vmemu_meminfo mi;
+	int64_t vm[NR_REPORT_VMSTAT];
+	int rc = 0;
+
+	if (vmemu_get_meminfo(m, &mi))
+		memset(&mi, 0, sizeof(mi));
+	for (unsigned int i = 0; i < NR_REPORT_VMSTAT; i++)
+		if (vmemu_node_vmstat_get(vmemu_machine_node(m), report_vmstat_names[i], &vm[i]))
+			vm[i] = 0;
+	if (rs->format == REPORT_JSON) {
+		json_t *doc = json_object(), *sys = json_object(), *mij = json_object(),
+		       *vmj = json_object();
+
+		if (!doc || !sys || !mij || !vmj || rs->failed) {
+			json_decref(doc);
+			json_decref(sys);
+			json_decref(mij);
+			json_decref(vmj);
+			return -1;
+		}
+#define MEMINFO_JSON(name, field) json_object_set_new(mij, name, json_integer((json_int_t)mi.field));
+		MEMINFO_FIELDS(MEMINFO_JSON)
+#undef MEMINFO_JSON
+		for (unsigned int i = 0; i < NR_REPORT_VMSTAT; i++)
+			json_object_set_new(vmj, report_vmstat_names[i], json_integer(vm[i]));
+		json_object_set_new(sys, "meminfo", mij);
+		json_object_set_new(sys, "vmstat", vmj);
+		json_object_set_new(doc, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
+		json_object_set_new(doc, "vmemu_version", json_string(VMEMU_VERSION_STRING));
+		json_object_set_new(doc, "processes", json_incref(rs->processes));
+		json_object_set_new(doc, "system", sys);
+		if (json_dumpf(doc, rs->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+		    fputc('\n', rs->out) == EOF)
+			rc = -1;
+		json_decref(doc);
+	} else {
+		fprintf(rs->out, "system:\n");
+#define MEMINFO_TEXT(name, field) \
+		fprintf(rs->out, "  %-16s%10llu kB\n", name ":", (unsigned long long)mi.field);
+		MEMINFO_FIELDS(MEMINFO_TEXT)
+#undef MEMINFO_TEXT
+		for (unsigned int i = 0; i < NR_REPORT_VMSTAT; i++)
+			fprintf(rs->out, "  %-16s%10lld\n", report_vmstat_names[i], (long long)vm[i]);
+	}
+	if (fflush(rs->out) || ferror(rs->out))
+		rc = -1;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
-	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG };
+	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG,
+	       OPT_REPORT, OPT_REPORT_FORMAT };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
@@ -170,6 +337,8 @@ int main(int argc, char **argv)
 		{ "swap-level", required_argument, NULL, OPT_SWAP_LEVEL },
 		{ "oom-score-adj", required_argument, NULL, OPT_OOM_ADJ },
 		{ "memcg-limit", required_argument, NULL, OPT_MEMCG },
+		{ "report", optional_argument, NULL, OPT_REPORT },
+		{ "report-format", required_argument, NULL, OPT_REPORT_FORMAT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -182,6 +351,9 @@ int main(int argc, char **argv)
 	int c, status, rc;
 	double timeout_s = 0;
 	const char *timeout_arg = NULL;
+	int report = 0, report_failed = 0;
+	const char *report_path = NULL;
+	struct report_state rs = { NULL, REPORT_TEXT, NULL, 0 };
 
 	vmemu_config_init(&cfg);
 	cfg.log = log_to_stderr;
@@ -285,6 +457,22 @@ int main(int argc, char **argv)
 				cfg.oom_score_adj = (int)v;
 			break;
 		}
+		case OPT_REPORT:
+			report = 1;
+			report_path = optarg;
+			break;
+		case OPT_REPORT_FORMAT:
+			if (!strcmp(optarg, "text"))
+				rs.format = REPORT_TEXT;
+			else if (!strcmp(optarg, "json"))
+				rs.format = REPORT_JSON;
+			else {
+				fprintf(stderr, "%s: unknown report format '%s' (known: text, json)\n",
+					progname, optarg);
+				return 2;
+			}
+			report = 1;
+			break;
 		case 'v':
 			cfg.verbose = ls.verbose = 1;
 			break;
@@ -305,6 +493,19 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (report) {
+		rs.out = stderr;
+		if (report_path && !(rs.out = fopen(report_path, "w"))) {
+			fprintf(stderr, "%s: %s: %s\n", progname, report_path, strerror(errno));
+			return 2;
+		}
+		if (rs.format == REPORT_JSON && !(rs.processes = json_array())) {
+			fprintf(stderr, "%s: out of memory\n", progname);
+			return 1;
+		}
+		cfg.report = report_process;
+		cfg.report_ctx = &rs;
+	}
 	rc = vmemu_machine_create(&cfg, &m);
 	if (rc) {
 		if (rc == VMEMU_ERR_INVAL && cfg.root)
@@ -333,6 +534,14 @@ int main(int argc, char **argv)
 	if (timeout_s > 0)
 		setitimer(ITIMER_REAL, &(struct itimerval){ { 0, 0 }, { 0, 0 } }, NULL);
 	running = NULL;
+	if (report) {
+		if (report_finish(&rs, m) || (rs.out != stderr && fclose(rs.out))) {
+			fprintf(stderr, "%s: cannot write the report to %s\n", progname,
+				report_path ? report_path : "stderr");
+			report_failed = 1;
+		}
+		json_decref(rs.processes);
+	}
 	vmemu_machine_destroy(m);
 	if (timed_out) {
 		fflush(stdout);
@@ -344,6 +553,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fflush(stdout);
+	if (report_failed)
+		return 1;
 	if ((status & 0x7f) == 0)
 		return (status >> 8) & 0xff;
 	report_signal_death(status & 0x7f);

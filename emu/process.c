@@ -191,11 +191,44 @@ static bool thread_group_empty(machine_t *m, struct task_struct *t)
 	return true;
 }
 
+/* vmemu_config.report: the address space's numbers, before mmput. */
+static void exit_report_snapshot(machine_t *m, struct task_struct *leader, struct mm_struct *mm)
+{
+	struct vmemu_process_report *r = &leader->exit_report;
+	struct vmemu_as as = { .node = m->mmu, .mm = mm };
+
+	memset(r, 0, sizeof(*r));
+	r->has_mm = 1;
+	vmemu_as_rollup(&as, &r->rollup);
+	vmemu_as_status(&as, &r->status);
+	leader->have_exit_report = true;
+}
+
+/* vmemu_config.report: the process is gone; the client hears of it. */
+static void exit_report_send(machine_t *m, struct task_struct *leader)
+{
+	struct vmemu_process_report *r = &leader->exit_report;
+
+	if (!m->cfg.report)
+		return;
+	if (!leader->have_exit_report)
+		memset(r, 0, sizeof(*r));
+	r->pid = leader->tgid;
+	r->ppid = leader->ppid;
+	memcpy(r->comm, leader->comm, sizeof(r->comm) - 1);
+	r->comm[sizeof(r->comm) - 1] = 0;
+	r->wait_status = leader->exit_code;
+	m->cfg.report(m->cfg.report_ctx, r);
+	leader->have_exit_report = false;
+}
+
 /* The group is gone: the leader becomes a zombie its parent can reap. */
 static void exit_notify(machine_t *m, struct task_struct *leader)
 {
 	struct task_struct *parent = find_task(m, leader->ppid);
 	struct task_struct *reaper = child_reaper(m);
+
+	exit_report_send(m, leader);
 
 	/* Orphans go to the first guest process (our init). */
 	for (struct task_struct *c = m->tasks; c; c = c->next)
@@ -248,6 +281,9 @@ void do_exit(machine_t *m, struct task_struct *t, int wait_status)
 			futex_wake(m, t->mm, t->clear_child_tid, 1, ~0u);
 	}
 	if (t->mm) {
+		/* The last thread of the group: its memory, before it goes. */
+		if (m->cfg.report && !leader->group_exited && thread_group_empty(m, t))
+			exit_report_snapshot(m, leader, t->mm);
 		t->maxrss_at_exit = t->mm->hiwater_rss;
 		t->min_flt_at_exit = t->mm->min_flt;
 		t->maj_flt_at_exit = t->mm->maj_flt;

@@ -48,11 +48,15 @@ struct task_struct *task_create(machine_t *m)
 	t->group_leader = t;
 	t->exit_signal = SIGCHLD;
 	t->vfork_done = true;
-	/* The first process leads its own process group, in a session whose
-	 * leader (the host's shell) is outside the guest: sid 0, as Linux
-	 * shows for a session leader outside the pid namespace. */
+	/* The first process leads its own process group, as a shell's job
+	 * does, in the session vmemu runs in (its leader is not a guest task,
+	 * and no guest pid takes its number). */
+	if (!m->outer_sid)
+		m->outer_sid = getsid(0) > 0 ? getsid(0) : 1000000;
+	if (m->next_pid == m->outer_sid)
+		m->next_pid++;
 	t->pid = t->tgid = t->pgid = m->next_pid++;
-	t->sid = 0;
+	t->sid = m->outer_sid;
 	t->ppid = 0;
 	t->umask = 022;
 	t->state = TASK_RUNNING;

@@ -79,6 +79,10 @@ struct task_struct {
 	long cmaxrss;
 	unsigned long min_flt_at_exit, maj_flt_at_exit;
 	long maxrss_at_exit;
+	/* vmemu_config.report: the memory numbers the last thread of the
+	 * group took before its mm went (kept in the group leader). */
+	bool have_exit_report;
+	struct vmemu_process_report exit_report;
 	int exit_signal;                /* signal to the parent at exit (SIGCHLD) */
 	bool group_exited;              /* the whole thread group is gone */
 	/* Job control, kept in the group leader: the stop signal, and whether

@@ -26,6 +26,23 @@ typedef struct vmemu_machine vmemu_machine;
 #define VMEMU_NET_NONE     1       /* no IP sockets at all: EAFNOSUPPORT */
 #define VMEMU_NET_HOST     2       /* the host's network, unrestricted */
 
+/* A guest process at its end (vmemu_config.report): its address space's
+ * numbers taken just before the kernel tore it down, when its last thread
+ * exited, and how the process ended. */
+struct vmemu_process_report {
+	int pid;                    /* the process (thread group) id */
+	int ppid;                   /* its parent's, at exit */
+	char comm[16];              /* /proc/PID/comm, NUL-terminated */
+	int wait_status;            /* what wait4 reports (WIFEXITED/WIFSIGNALED) */
+	int has_mm;                 /* 0: no address space at exit; the two below are 0 */
+	struct vmemu_rollup rollup; /* /proc/PID/smaps_rollup, kB */
+	struct vmemu_status status; /* /proc/PID/status: vm_hwm is the peak RSS,
+	                               vm_pte the page tables; min_flt/maj_flt */
+};
+/* Called on the machine's thread from inside vmemu_run, once per guest
+ * process as it exits: copy what you need; do not call into the machine. */
+typedef void (*vmemu_report_fn)(void *ctx, const struct vmemu_process_report *r);
+
 struct vmemu_config {
 	uint64_t mem_bytes;        /* guest RAM (default 256 MiB) */
 	const char *root;          /* host directory the guest sees as / (default "/") */
@@ -49,6 +66,8 @@ struct vmemu_config {
 	int oom_score_adj;         /* the first process's, -1000..1000 (default 0) */
 	uint64_t memcg_limit_bytes; /* pressure injection: memory.max of a cgroup
 	                              holding every guest task (0: none) */
+	vmemu_report_fn report;    /* per-process reports at exit (NULL: none) */
+	void *report_ctx;
 };
 
 /* Fills cfg with the defaults. */

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+# bench/run.sh: the runner of `make bench` (a python3 script; the Makefile
+# runs it with $(PYTHON3)). Runs each static guest benchmark natively,
+# under `qemu-x86_64 -cpu Haswell` (vmemu's CPU model) and under vmemu,
+# alternating the three, BENCH_REPS times (default 3), and reports the
+# median wall time of each with the ratios vmemu/native and vmemu/qemu,
+# as a text table on stdout and as CSV. Times are taken with
+# time.perf_counter() (a monotonic clock) around the whole process.
+#
+# usage: run.sh --bin-dir DIR --vmemu PATH [--qemu PROG] [--csv FILE]
+#               [--reps N] [--only NAME,...]
+# The environment's BENCH_REPS and BENCH_ONLY stand for --reps and --only.
+# Exit status 1 when a run failed (the table shows FAIL), 0 otherwise.
+
+import argparse
+import csv
+import datetime
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+# name, description, arguments, vmemu options, process runs per sample
+# (a sample's time is the total divided by the runs: per-run start-up).
+BENCHMARKS = [
+    ("cpu", "CPU-bound integer code (LZ77-style compressor loop)",
+     [], [], 1),
+    ("randmem", "random access over a 64 MiB working set (2*10^7 accesses)",
+     [], [], 1),
+    ("pagefault", "page-fault storm: touch 1 GiB of fresh anonymous memory",
+     [], ["--mem=2G"], 1),
+    ("forkcow", "fork of a 256 MiB process, child writes 10% of the pages",
+     [], ["--mem=1G"], 1),
+    ("forkexec", "fork + exec + wait of 1000 small static children",
+     ["1000"], [], 1),
+    ("fileio", "write, sequential read and mmap+touch of a 256 MiB file",
+     [], ["--mem=1G"], 1),
+    ("swap", "192 MiB of compressible data (3x guest memory), written, read twice",
+     [], ["--mem=64M", "--swap=256M"], 1),
+    ("hello", "start-up of a static hello world (per run, 20 runs a sample)",
+     [], [], 20),
+    ("syscall", "10^6 one-byte write(2)s to /dev/null",
+     [], [], 1),
+]
+
+TIMEOUT = 900
+
+
+def fmt_time(t):
+    if t is None:
+        return "FAIL"
+    if t < 1.0:
+        return "%.1f ms" % (t * 1e3) if t >= 0.01 else "%.2f ms" % (t * 1e3)
+    return "%.2f s" % t
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b <= 0:
+        return "-"
+    return "%.2f" % (a / b)
+
+
+def run_once(argv, runs, env):
+    """Wall time of RUNS runs of ARGV divided by RUNS, or None on failure."""
+    total = 0.0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env=env,
+                               timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            sys.stderr.write("bench: timed out after %d s: %s\n"
+                             % (TIMEOUT, " ".join(argv)))
+            return None
+        total += time.perf_counter() - t0
+        if p.returncode != 0:
+            err = p.stderr.decode(errors="replace").strip().splitlines()[-3:]
+            sys.stderr.write("bench: exit status %d: %s\n%s\n"
+                             % (p.returncode, " ".join(argv),
+                                "\n".join("  " + line for line in err)))
+            return None
+    return total / runs
+
+
+def median(samples):
+    if not samples or any(s is None for s in samples):
+        return None
+    return statistics.median(samples)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="vmemu benchmarks")
+    ap.add_argument("--bin-dir", required=True)
+    ap.add_argument("--vmemu", required=True)
+    ap.add_argument("--qemu", default="qemu-x86_64")
+    ap.add_argument("--csv", default=None)
+    ap.add_argument("--reps", type=int,
+                    default=int(os.environ.get("BENCH_REPS") or 3))
+    ap.add_argument("--only", default=os.environ.get("BENCH_ONLY") or "")
+    args = ap.parse_args()
+    if args.reps < 1:
+        ap.error("--reps must be at least 1")
+
+    bin_dir = os.path.abspath(args.bin_dir)
+    vmemu = os.path.abspath(args.vmemu)
+    qemu = shutil.which(args.qemu) if args.qemu else None
+    only = [n for n in args.only.split(",") if n]
+    benches = [b for b in BENCHMARKS if not only or b[0] in only]
+    if only and len(benches) != len(only):
+        ap.error("unknown benchmark in --only; known: "
+                 + ",".join(b[0] for b in BENCHMARKS))
+
+    tmp = tempfile.mkdtemp(prefix="vmemu-bench.")
+    env = dict(os.environ, TMPDIR=tmp)
+    env.pop("VMEMU_DETERMINISTIC", None)
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print("vmemu benchmarks, %s, %d CPUs, load average %.2f at start"
+          % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+             os.cpu_count() or 0, load))
+    print("median wall time of %d run(s) each, native / qemu / vmemu "
+          "alternating" % args.reps)
+    if qemu is None:
+        print("note: %s not found; the qemu column is skipped"
+              % (args.qemu or "qemu-x86_64"))
+    sys.stdout.flush()
+
+    rows = []
+    failed = False
+    try:
+        for name, desc, bargs, vopts, runs in benches:
+            prog = os.path.join(bin_dir, name)
+            cmds = [("native", [prog] + bargs)]
+            if qemu:
+                cmds.append(("qemu", [qemu, "-cpu", "Haswell", prog] + bargs))
+            cmds.append(("vmemu", [vmemu] + vopts + [prog] + bargs))
+            samples = {k: [] for k, _ in cmds}
+            for _ in range(args.reps):
+                for k, argv in cmds:
+                    samples[k].append(run_once(argv, runs, env))
+            med = {k: median(v) for k, v in samples.items()}
+            for k, v in samples.items():
+                if any(s is None for s in v):
+                    failed = True
+            rows.append((name, desc, " ".join(vopts), runs, med))
+            sys.stderr.write("bench: %-9s %s\n" % (name, "  ".join(
+                "%s %s" % (k, fmt_time(med[k])) for k in med)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    header = ["benchmark", "native", "qemu", "vmemu", "vmemu/native",
+              "vmemu/qemu", "vmemu options"]
+    table = []
+    for name, desc, vopts, runs, med in rows:
+        q = med.get("qemu")
+        table.append([name, fmt_time(med["native"]),
+                      fmt_time(q) if qemu else "-", fmt_time(med["vmemu"]),
+                      fmt_ratio(med["vmemu"], med["native"]),
+                      fmt_ratio(med["vmemu"], q) if qemu else "-",
+                      vopts or "-"])
+    widths = [max(len(r[i]) for r in [header] + table)
+              for i in range(len(header))]
+    print()
+    for r in [header] + table:
+        print("  ".join(c.ljust(widths[i]) if i in (0, 6) else
+                        c.rjust(widths[i]) for i, c in enumerate(r)).rstrip())
+    print()
+    for name, desc, vopts, runs, med in rows:
+        print("  %-9s %s" % (name, desc))
+    if qemu and any(r[0] == "forkexec" for r in rows):
+        print("note: under qemu-x86_64 the exec'd children run natively "
+              "(qemu-user does not follow execve without binfmt_misc).")
+
+    if args.csv:
+        with open(args.csv, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["benchmark", "description", "vmemu_options",
+                        "runs_per_sample", "reps", "native_s", "qemu_s",
+                        "vmemu_s", "vmemu_over_native", "vmemu_over_qemu"])
+            for name, desc, vopts, runs, med in rows:
+                def num(x):
+                    return "" if x is None else "%.6f" % x
+                q = med.get("qemu")
+                rn = fmt_ratio(med["vmemu"], med["native"])
+                rq = fmt_ratio(med["vmemu"], q)
+                w.writerow([name, desc, vopts, runs, args.reps,
+                            num(med["native"]), num(q), num(med["vmemu"]),
+                            "" if rn == "-" else rn,
+                            "" if rq == "-" else rq])
+        print("CSV: %s" % args.csv)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
