@@ -6,7 +6,6 @@
 # 3) sets the repetitions, BENCH_ONLY=a,b a subset. Included from the
 # top-level Makefile.am.
 
-BENCH_NAMES = cpu randmem pagefault forkcow forkexec fileio swap hello syscall
 BENCH_PROGS = bench/cpu bench/randmem bench/pagefault bench/forkcow \
 	bench/forkexec bench/fileio bench/swap bench/hello bench/syscall
 BENCH_CC = gcc
@@ -53,3 +52,4 @@ bench: $(BENCH_PROGS) vmemu$(EXEEXT)
 clean-bench:
 	-rm -f $(BENCH_PROGS) bench-results.csv
 .PHONY: bench bench-progs clean-bench
+clean-local: clean-bench

@@ -87,6 +87,25 @@ def run_once(argv, runs, env):
     return total / runs
 
 
+def unwrap_libtool(path):
+    """The real program behind a libtool wrapper script, and the
+    LD_LIBRARY_PATH it needs, so start-up times exclude the wrapper's
+    shell; (PATH, None) for a real program."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8192)
+    except OSError:
+        return path, None
+    if not head.startswith(b"#!") or b"libtool" not in head:
+        return path, None
+    libs = os.path.join(os.path.dirname(path), ".libs")
+    for name in ("lt-" + os.path.basename(path), os.path.basename(path)):
+        real = os.path.join(libs, name)
+        if os.access(real, os.X_OK) and not open(real, "rb").read(2) == b"#!":
+            return real, libs
+    return path, None
+
+
 def median(samples):
     if not samples or any(s is None for s in samples):
         return None
@@ -118,11 +137,17 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vmemu-bench.")
     env = dict(os.environ, TMPDIR=tmp)
     env.pop("VMEMU_DETERMINISTIC", None)
+    vmemu, libs = unwrap_libtool(vmemu)
+    venv = env
+    if libs:
+        venv = dict(env, LD_LIBRARY_PATH=libs + (
+            ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else ""))
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print("vmemu benchmarks, %s, %d CPUs, load average %.2f at start"
           % (datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
              os.cpu_count() or 0, load))
+    print("vmemu: %s" % vmemu)
     print("median wall time of %d run(s) each, native / qemu / vmemu "
           "alternating" % args.reps)
     if qemu is None:
@@ -135,14 +160,15 @@ def main():
     try:
         for name, desc, bargs, vopts, runs in benches:
             prog = os.path.join(bin_dir, name)
-            cmds = [("native", [prog] + bargs)]
+            cmds = [("native", [prog] + bargs, env)]
             if qemu:
-                cmds.append(("qemu", [qemu, "-cpu", "Haswell", prog] + bargs))
-            cmds.append(("vmemu", [vmemu] + vopts + [prog] + bargs))
-            samples = {k: [] for k, _ in cmds}
+                cmds.append(("qemu", [qemu, "-cpu", "Haswell", prog] + bargs,
+                             env))
+            cmds.append(("vmemu", [vmemu] + vopts + [prog] + bargs, venv))
+            samples = {k: [] for k, _, _ in cmds}
             for _ in range(args.reps):
-                for k, argv in cmds:
-                    samples[k].append(run_once(argv, runs, env))
+                for k, argv, e in cmds:
+                    samples[k].append(run_once(argv, runs, e))
             med = {k: median(v) for k, v in samples.items()}
             for k, v in samples.items():
                 if any(s is None for s in v):
@@ -173,8 +199,9 @@ def main():
     for name, desc, vopts, runs, med in rows:
         print("  %-9s %s" % (name, desc))
     if qemu and any(r[0] == "forkexec" for r in rows):
-        print("note: under qemu-x86_64 the exec'd children run natively "
-              "(qemu-user does not follow execve without binfmt_misc).")
+        print("note: qemu-user hands execve to the host kernel, so under "
+              "qemu the forkexec children run natively\n"
+              "      (unless binfmt_misc routes x86-64 programs to qemu).")
 
     if args.csv:
         with open(args.csv, "w", newline="") as f:

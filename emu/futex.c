@@ -18,13 +18,39 @@
 #define FUTEX_CMD_MASK        (~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
 
-static bool waits_on(struct task_struct *w, struct mm_struct *mm, uint64_t uaddr)
+/* Linux's futex keys: a private futex (or any word in anonymous memory)
+ * is (mm, address); a shared one in a file or shmem page is (the page's
+ * address_space, its offset), so processes mapping it anywhere meet. */
+struct futex_key {
+	uint64_t a, b;
+};
+
+static struct futex_key get_futex_key(struct mm_struct *mm, uint64_t uaddr, bool private)
 {
-	return w->state == TASK_INTERRUPTIBLE && w->futex_uaddr == uaddr &&
-	       w->futex_key_mm == (uint64_t)(uintptr_t)mm && !w->futex_woken;
+	struct futex_key k = { (uint64_t)(uintptr_t)mm, uaddr };
+	pte_t *pte;
+
+	if (private || !mm)
+		return k;
+	pte = pte_offset(mm, uaddr);
+	if (pte && pte_present(*pte)) {
+		struct page *page = pfn_to_page(mm->node, pte_pfn(*pte));
+
+		if (!PageFlag(page, PG_anon) && page->mapping) {
+			k.a = (uint64_t)(uintptr_t)page->mapping;
+			k.b = (page->index << PAGE_SHIFT) | (uaddr & (PAGE_SIZE - 1));
+		}
+	}
+	return k;
 }
 
-int futex_wake(machine_t *m, struct mm_struct *mm, uint64_t uaddr, int nr, uint32_t bitset)
+static bool waits_on(struct task_struct *w, struct futex_key k)
+{
+	return w->state == TASK_INTERRUPTIBLE && w->futex_uaddr == k.b &&
+	       w->futex_key_mm == k.a && !w->futex_woken;
+}
+
+static int futex_wake_key(machine_t *m, struct futex_key k, int nr, uint32_t bitset)
 {
 	int woken = 0;
 
@@ -34,7 +60,7 @@ int futex_wake(machine_t *m, struct mm_struct *mm, uint64_t uaddr, int nr, uint3
 		struct task_struct *oldest = NULL;
 
 		for (struct task_struct *w = m->tasks; w; w = w->next)
-			if (waits_on(w, mm, uaddr) && (w->futex_bitset & bitset))
+			if (waits_on(w, k) && (w->futex_bitset & bitset))
 				oldest = w;
 		if (!oldest)
 			break;
@@ -42,6 +68,11 @@ int futex_wake(machine_t *m, struct mm_struct *mm, uint64_t uaddr, int nr, uint3
 		woken++;
 	}
 	return woken;
+}
+
+int futex_wake(machine_t *m, struct mm_struct *mm, uint64_t uaddr, int nr, uint32_t bitset)
+{
+	return futex_wake_key(m, get_futex_key(mm, uaddr, false), nr, bitset);
 }
 
 static int futex_wait_ready(machine_t *m, struct task_struct *t, long *result)
@@ -63,8 +94,10 @@ static int futex_wait_ready(machine_t *m, struct task_struct *t, long *result)
 }
 
 static long futex_wait(machine_t *m, struct task_struct *t, uint64_t uaddr, uint32_t val,
-		       uint64_t utime, uint32_t bitset, bool absolute, bool realtime)
+		       uint64_t utime, uint32_t bitset, bool absolute, bool realtime, bool private)
 {
+	struct futex_key k;
+
 	uint32_t cur;
 	int64_t ts[2];
 
@@ -94,23 +127,24 @@ static long futex_wait(machine_t *m, struct task_struct *t, uint64_t uaddr, uint
 		if (t->wake_deadline_ns == machine_now_ns(m))
 			return -ETIMEDOUT;
 	}
-	t->futex_key_mm = (uint64_t)(uintptr_t)t->mm;
-	t->futex_uaddr = uaddr;
+	k = get_futex_key(t->mm, uaddr, private);
+	t->futex_key_mm = k.a;
+	t->futex_uaddr = k.b;
 	t->futex_bitset = bitset;
 	t->futex_woken = false;
 	return task_sleep(m, t, futex_wait_ready);
 }
 
-/* Moves up to nr waiters from uaddr to uaddr2. */
-static int futex_requeue(machine_t *m, struct mm_struct *mm, uint64_t uaddr, uint64_t uaddr2,
-			 int nr)
+/* Moves up to nr waiters from key k to key k2. */
+static int futex_requeue(machine_t *m, struct futex_key k, struct futex_key k2, int nr)
 {
 	int moved = 0;
 
 	for (struct task_struct *w = m->tasks; w && moved < nr; w = w->next) {
-		if (!waits_on(w, mm, uaddr))
+		if (!waits_on(w, k))
 			continue;
-		w->futex_uaddr = uaddr2;
+		w->futex_key_mm = k2.a;
+		w->futex_uaddr = k2.b;
 		moved++;
 	}
 	return moved;
@@ -118,7 +152,7 @@ static int futex_requeue(machine_t *m, struct mm_struct *mm, uint64_t uaddr, uin
 
 /* FUTEX_WAKE_OP's operation on *uaddr2, and its comparison. */
 static long futex_wake_op(machine_t *m, struct task_struct *t, uint64_t uaddr, int nr,
-			  int nr2, uint64_t uaddr2, uint32_t encoded)
+			  int nr2, uint64_t uaddr2, uint32_t encoded, bool private)
 {
 	int op = (encoded >> 28) & 7, cmp = (encoded >> 24) & 15;
 	uint32_t oparg = (encoded >> 12) & 0xfff, cmparg = encoded & 0xfff, old, new;
@@ -148,9 +182,10 @@ static long futex_wake_op(machine_t *m, struct task_struct *t, uint64_t uaddr, i
 	case 5: hit = (int32_t)old >= (int32_t)cmparg; break;
 	default: return -ENOSYS;
 	}
-	woken = futex_wake(m, t->mm, uaddr, nr, FUTEX_BITSET_MATCH_ANY);
+	woken = futex_wake_key(m, get_futex_key(t->mm, uaddr, private), nr, FUTEX_BITSET_MATCH_ANY);
 	if (hit)
-		woken += futex_wake(m, t->mm, uaddr2, nr2, FUTEX_BITSET_MATCH_ANY);
+		woken += futex_wake_key(m, get_futex_key(t->mm, uaddr2, private), nr2,
+					FUTEX_BITSET_MATCH_ANY);
 	return woken;
 }
 
@@ -159,36 +194,52 @@ static long sys_futex(machine_t *m, struct task_struct *t, const uint64_t *a)
 	uint64_t uaddr = a[0], utime = a[3], uaddr2 = a[4];
 	int op = (int)a[1], cmd = op & FUTEX_CMD_MASK;
 	uint32_t val = (uint32_t)a[2], val3 = (uint32_t)a[5], cur;
-	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	bool realtime = op & FUTEX_CLOCK_REALTIME, private = op & FUTEX_PRIVATE_FLAG;
+	/* Linux passes the count in the timeout slot as a u32 read as int. */
+	int nr2 = (int)(uint32_t)utime;
 
 	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
 		return -ENOSYS;
+	/* The word must be there, aligned, for every operation (Linux's
+	 * get_futex_key), so a bad address is EFAULT/EINVAL even for WAKE. */
+	if (uaddr & 3)
+		return -EINVAL;
+	if (copy_from_user(t->mm, &cur, uaddr, sizeof(cur)))
+		return -EFAULT;
 	switch (cmd) {
 	case FUTEX_WAIT:
-		return futex_wait(m, t, uaddr, val, utime, FUTEX_BITSET_MATCH_ANY, false, false);
+		return futex_wait(m, t, uaddr, val, utime, FUTEX_BITSET_MATCH_ANY, false, false,
+				  private);
 	case FUTEX_WAIT_BITSET:
-		return futex_wait(m, t, uaddr, val, utime, val3, true, realtime);
+		return futex_wait(m, t, uaddr, val, utime, val3, true, realtime, private);
 	case FUTEX_WAKE:
-		return futex_wake(m, t->mm, uaddr, (int)val > 0 ? (int)val : 0, FUTEX_BITSET_MATCH_ANY);
+		return futex_wake_key(m, get_futex_key(t->mm, uaddr, private),
+				      (int)val > 0 ? (int)val : 0, FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAKE_BITSET:
 		if (!val3)
 			return -EINVAL;
-		return futex_wake(m, t->mm, uaddr, (int)val > 0 ? (int)val : 0, val3);
+		return futex_wake_key(m, get_futex_key(t->mm, uaddr, private),
+				      (int)val > 0 ? (int)val : 0, val3);
 	case FUTEX_CMP_REQUEUE:
-		if (copy_from_user(t->mm, &cur, uaddr, sizeof(cur)))
-			return -EFAULT;
-		if (cur != val3)
-			return -EAGAIN;
-		/* fall through */
 	case FUTEX_REQUEUE: {
-		int woken = futex_wake(m, t->mm, uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
-		int nr2 = (int)(utime > INT_MAX ? INT_MAX : utime);
+		uint32_t dummy;
+		int woken;
 
-		return woken + futex_requeue(m, t->mm, uaddr, uaddr2, nr2);
+		if ((int)val < 0 || nr2 < 0)
+			return -EINVAL;
+		if ((uaddr2 & 3))
+			return -EINVAL;
+		if (copy_from_user(t->mm, &dummy, uaddr2, sizeof(dummy)))
+			return -EFAULT;
+		if (cmd == FUTEX_CMP_REQUEUE && cur != val3)
+			return -EAGAIN;
+		woken = futex_wake_key(m, get_futex_key(t->mm, uaddr, private), (int)val,
+				       FUTEX_BITSET_MATCH_ANY);
+		return woken + futex_requeue(m, get_futex_key(t->mm, uaddr, private),
+					     get_futex_key(t->mm, uaddr2, private), nr2);
 	}
 	case FUTEX_WAKE_OP:
-		return futex_wake_op(m, t, uaddr, (int)val, (int)(utime > INT_MAX ? INT_MAX : utime),
-				     uaddr2, val3);
+		return futex_wake_op(m, t, uaddr, (int)val, nr2, uaddr2, val3, private);
 	default:
 		return -ENOSYS;
 	}

@@ -355,6 +355,13 @@ void strace_exit(machine_t *m, struct task_struct *t, uint64_t nr, const uint64_
 	}
 	if (nr == SYS_exit || nr == SYS_exit_group) {
 		put(&o, ") = ?");
+	} else if (ret == -ERESTARTSYS || ret == -ERESTARTNOINTR || ret == -ERESTARTNOHAND ||
+		   ret == -ERESTART_RESTARTBLOCK) {
+		/* As strace shows a syscall a signal interrupted. */
+		put(&o, ") = ? %s", ret == -ERESTARTSYS ? "ERESTARTSYS (To be restarted if SA_RESTART is set)"
+			: ret == -ERESTARTNOINTR ? "ERESTARTNOINTR (To be restarted)"
+			: ret == -ERESTARTNOHAND ? "ERESTARTNOHAND (To be restarted if no handler)"
+			: "ERESTART_RESTARTBLOCK (Interrupted by signal)");
 	} else if (ret < 0 && ret >= -4095) {
 		const char *en = strerrorname_np((int)-ret);
 

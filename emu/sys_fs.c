@@ -401,6 +401,10 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 	long ret = 0;
 	char *buf;
 
+	/* The open mode first: a read of a write-only descriptor (a pipe's
+	 * write end) must fail, not wait for data that cannot come. */
+	if ((f->flags & O_ACCMODE) == (write ? O_RDONLY : O_WRONLY) || (f->flags & O_PATH))
+		return -EBADF;
 	if (f->generated && !write && (pos == 0 || (pos < 0 && lseek(f->host_fd, 0, SEEK_CUR) == 0)))
 		procfs_refresh(m, t, f->path, f->host_fd);
 	coop = !(f->flags & O_NONBLOCK) && !(rwf & RWF_NOWAIT) && others_live(m, t);

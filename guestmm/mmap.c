@@ -551,6 +551,10 @@ int64_t get_unmapped_area(struct mm_struct *mm, struct file *file, uint64_t addr
 	(void)pgoff;
 	if (len > TASK_SIZE)
 		return -ENOMEM;
+	/* Checked before addr becomes a signed result: a non-canonical fixed
+	 * address would otherwise read as a negative (error-like) value. */
+	if ((flags & MAP_FIXED) && addr > TASK_SIZE - len)
+		return -ENOMEM;
 	if (flags & MAP_FIXED)
 		ret = (int64_t)addr;
 	else

@@ -44,6 +44,9 @@ HOST_TESTS = \
 	tests/guest/sockets-http.test \
 	tests/guest/net-policy.test
 TESTS += $(HOST_TESTS)
+# --report: per-process and system reports, JSON checked against its schema.
+TESTS += tests/guest/report.test
+EXTRA_DIST += tests/guest/report.test tests/guest/report-validate.py
 check_PROGRAMS += samples/det_workload samples/hostio samples/http_server \
 	samples/http_client samples/netpolicy
 samples_det_workload_SOURCES = samples/det_workload.c
