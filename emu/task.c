@@ -69,6 +69,12 @@ struct task_struct *task_create(machine_t *m)
 
 void task_free(machine_t *m, struct task_struct *t)
 {
+	/* A vfork parent may still wait on this child (reaped at once when
+	 * its exit signal is ignored or invalid): it must not keep a
+	 * dangling pointer. */
+	for (struct task_struct *o = m->tasks; o; o = o->next)
+		if (o->vfork_child == t)
+			o->vfork_child = NULL;
 	if (t->mm)
 		mmput(t->mm);
 	if (t->files) {

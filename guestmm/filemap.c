@@ -149,6 +149,18 @@ static void radix_tree_delete(void **rootp, uint64_t index)
 	}
 }
 
+/* Frees every node left in a tree whose items are gone (a failed insert
+ * can leave empty nodes off any path a later delete walks). */
+static void radix_tree_free_nodes(struct radix_tree_node *node)
+{
+	if (!node)
+		return;
+	if (node->shift)
+		for (unsigned int i = 0; i < RADIX_TREE_MAP_SIZE; i++)
+			radix_tree_free_nodes(node->slots[i]);
+	free(node);
+}
+
 /* The first item at an index >= from under node (whose first index is
  * base), with its index in *found. */
 static void *radix_node_next(struct radix_tree_node *node, uint64_t base, uint64_t from,
@@ -461,6 +473,8 @@ void truncate_inode_pages(struct address_space *mapping, uint64_t from_index)
 void address_space_destroy(struct address_space *mapping)
 {
 	truncate_inode_pages(mapping, 0);
+	radix_tree_free_nodes(mapping->i_pages);
+	mapping->i_pages = NULL;
 	list_del(&mapping->list);
 	if (mapping->host_file && mapping->host_file->f_mapping == mapping)
 		mapping->host_file->f_mapping = NULL;
