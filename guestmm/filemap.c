@@ -77,7 +77,15 @@ static int radix_tree_insert(void **rootp, uint64_t index, void *item)
 	unsigned int offset;
 
 	if (!node) {
-		node = radix_node_alloc(0);
+		/* A root tall enough for index at once: growing over an empty
+		 * root would leave that node behind, counted by its parent but
+		 * holding nothing, and leaked with the tree. */
+		unsigned int shift = 0;
+
+		while (shift + RADIX_TREE_MAP_SHIFT < 64 &&
+		       (index >> (shift + RADIX_TREE_MAP_SHIFT)) != 0)
+			shift += RADIX_TREE_MAP_SHIFT;
+		node = radix_node_alloc(shift);
 		if (!node)
 			return -ENOMEM;
 		*rootp = node;

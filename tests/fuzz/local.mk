@@ -68,6 +68,9 @@ EXTRA_DIST += tests/lsan.supp tests/fuzz/fuzz_elf.c tests/fuzz/fuzz_mm.c \
 FUZZ_CC = clang
 # Seconds of fuzzing for each target.
 FUZZ_TIME = 15
+# A fixed seed, so that CI explores the same inputs first on every run
+# (longer runs: make fuzz-smoke FUZZ_TIME=600 FUZZ_SEED=0 for a random one).
+FUZZ_SEED = 1
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_CPPFLAGS = -D_GNU_SOURCE -I$(top_srcdir) -I$(top_srcdir)/include -I$(top_builddir)/include \
@@ -124,7 +127,7 @@ fuzz-smoke:
 		done; \
 		echo "fuzz-smoke: $$t for $(FUZZ_TIME)s"; \
 		case $$t in syscall) asan=detect_leaks=0;; *) asan=;; esac; \
-		if ASAN_OPTIONS=$$asan $(FUZZ_ENV) tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -timeout=30 \
+		if ASAN_OPTIONS=$$asan $(FUZZ_ENV) tests/fuzz/fuzz_$$t -max_total_time=$(FUZZ_TIME) -seed=$(FUZZ_SEED) -timeout=30 \
 		    -rss_limit_mb=4096 -max_len=$$max_len -print_final_stats=1 \
 		    -artifact_prefix=$$w/$$t- $$w/$$t $$seeds >$$w/$$t.log 2>&1; then \
 			sed -n 's/^stat::\(number_of_executed_units\|average_exec_per_sec\|new_units_added\): */  \1: /p' $$w/$$t.log; \
