@@ -408,6 +408,21 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 	if (f->generated && !write && (pos == 0 || (pos < 0 && lseek(f->host_fd, 0, SEEK_CUR) == 0)))
 		procfs_refresh(m, t, f->path, f->host_fd);
 	coop = !(f->flags & O_NONBLOCK) && !(rwf & RWF_NOWAIT) && others_live(m, t);
+	/* Alone, the task may block in the host read; but a host signal that
+	 * lands just before the read starts would then be lost until input
+	 * comes. Waiting on the fd and the machine's wake pipe together
+	 * closes that window: a forwarded signal interrupts the syscall. */
+	if (!coop && !write && !(f->flags & O_NONBLOCK) && !(rwf & RWF_NOWAIT) &&
+	    m->have_wake_pipe && !host_fd_is_regular(f->host_fd)) {
+		struct pollfd pw[2] = { { f->host_fd, POLLIN, 0 }, { m->wake_pipe[0], POLLIN, 0 } };
+
+		if (m->host_event)
+			return -ERESTARTSYS;
+		while (poll(pw, 2, -1) < 0 && errno == EINTR && !m->host_event)
+			;
+		if (m->host_event && !(pw[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			return -ERESTARTSYS;
+	}
 	if (coop && !write && !host_fd_ready(f->host_fd, POLLIN))
 		return sleep_on_host_fd(m, t, f->host_fd, POLLIN);
 	if (coop && write) {
