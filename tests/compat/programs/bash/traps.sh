@@ -7,12 +7,6 @@ echo "after signals"
 f() { trap 'echo "RETURN from f"' RETURN; echo "in f"; }
 f; trap - RETURN
 ( trap 'echo "child TERM"; exit 9' TERM; kill -TERM $BASHPID; echo unreachable ); echo "child status $?"
-# Without an EXIT trap while the child starts: bash runs it on SIGTERM,
-# and the kill may come before the child has run a single command.
-trap - EXIT
-/bin/busybox sleep 5 & p=$!
-kill -TERM $p; wait $p; echo "killed sleeper status $?"
-trap 'echo "EXIT trap, status $?"' EXIT
 trap 'echo "ERR trap at $LINENO"' ERR
 false
 trap - ERR
