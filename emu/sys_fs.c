@@ -1700,8 +1700,8 @@ static long sys_ftruncate(machine_t *m, struct task_struct *t, const uint64_t *a
 /* ------------------------------------------------------------------ */
 /* data integrity and advice                                           */
 
-/* The host fd behind guest fd `fd`: -EBADF when it is not open, and 1
- * (with *f set) when it is a generated file, which the caller answers. */
+/* The host fd behind guest fd `fd`, or -1 for a file with no host fd
+ * (*f is NULL when fd is not open at all). */
 static int host_fd_of(struct task_struct *t, uint64_t fd, struct vfile **f)
 {
 	*f = file_of(t, fd);
@@ -1710,24 +1710,28 @@ static int host_fd_of(struct task_struct *t, uint64_t fd, struct vfile **f)
 	return (*f)->kind == VFILE_HOST ? (*f)->host_fd : -1;
 }
 
-static long sys_fsync(machine_t *m, struct task_struct *t, const uint64_t *a)
+/* fsync and fdatasync: EBADF for a closed fd, EINVAL for one that cannot
+ * be synced, else the host's answer. */
+static long do_fsync(struct task_struct *t, uint64_t fd, bool datasync)
 {
 	struct vfile *f;
-	int hfd = host_fd_of(t, a[0], &f);
+	int hfd = host_fd_of(t, fd, &f);
 
 	if (!f)
 		return -EBADF;
-	return hfd < 0 ? -EINVAL : host_err(fsync(hfd));
+	if (hfd < 0)
+		return -EINVAL;
+	return host_err(datasync ? fdatasync(hfd) : fsync(hfd));
+}
+
+static long sys_fsync(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return do_fsync(t, a[0], false);
 }
 
 static long sys_fdatasync(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	struct vfile *f;
-	int hfd = host_fd_of(t, a[0], &f);
-
-	if (!f)
-		return -EBADF;
-	return hfd < 0 ? -EINVAL : host_err(fdatasync(hfd));
+	return do_fsync(t, a[0], true);
 }
 
 static long sys_sync(machine_t *m, struct task_struct *t, const uint64_t *a)
