@@ -94,6 +94,7 @@ struct vmemu_machine {
 	volatile uint32_t host_sigs;        /* bit n-1: host signal n to forward */
 	int tty_pgrp;                       /* the terminal's foreground group (0: first's) */
 	int outer_sid;                      /* the session vmemu itself is in */
+	bool outer_sid_known;               /* outer_sid has been read */
 	int wake_pipe[2];                   /* ends idle()'s host wait */
 	bool have_wake_pipe;
 };

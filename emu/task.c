@@ -50,10 +50,16 @@ struct task_struct *task_create(machine_t *m)
 	t->vfork_done = true;
 	/* The first process leads its own process group, as a shell's job
 	 * does, in the session vmemu runs in (its leader is not a guest task,
-	 * and no guest pid takes its number). */
-	if (!m->outer_sid)
-		m->outer_sid = getsid(0) > 0 ? getsid(0) : 1000000;
-	if (m->next_pid == m->outer_sid)
+	 * and no guest pid takes its number).  When vmemu's own session
+	 * leader is outside its pid namespace (a container), getsid() says
+	 * 0, and so does the guest's, as Linux would. */
+	if (!m->outer_sid_known) {
+		pid_t sid = getsid(0);
+
+		m->outer_sid = sid > 0 ? sid : 0;
+		m->outer_sid_known = true;
+	}
+	if (m->outer_sid && m->next_pid == m->outer_sid)
 		m->next_pid++;
 	t->pid = t->tgid = t->pgid = m->next_pid++;
 	t->sid = m->outer_sid;
