@@ -30,6 +30,8 @@ struct vfile {
 	uint64_t pos;            /* VFILE_BUFFER offset */
 	bool generated;          /* a /proc or /sys file the kernel makes (procfs.c) */
 	bool random_dev;         /* /dev/random or /dev/urandom: seeded when deterministic */
+	bool reg_checked;        /* regular is known (pagecache.c) */
+	bool regular;            /* a regular host file */
 };
 
 struct files_struct {

@@ -20,6 +20,8 @@
 
 #include "mm.h"
 #include "filemap.h"
+#include "readahead.h"
+#include "shmem.h"
 #include "rmap.h"
 #include "swap.h"
 
@@ -72,6 +74,8 @@ bool page_is_file_cache(const struct page *page)
 
 void set_page_dirty(struct pglist_data *node, struct page *page)
 {
+	if (page_is_file_cache(page))
+		SetPageFlag(page, PG_host_stale);
 	if (PageFlag(page, PG_dirty))
 		return;
 	SetPageFlag(page, PG_dirty);
@@ -214,16 +218,29 @@ static vm_fault_t do_fault(struct vm_area_struct *vma, uint64_t addr, pte_t *pte
 	struct pglist_data *node = mm->node;
 	struct address_space *mapping = vma_mapping(vma);
 	struct page *page, *copy;
-	bool major = false;
+	bool major = false, was_read;
+	uint64_t index;
 	vm_fault_t ret;
 	int err = 0;
 
 	if (!mapping)
 		return VM_FAULT_OOM;
-	page = filemap_get_page(mapping, linear_page_index(vma, addr), &major, &err);
+	index = linear_page_index(vma, addr);
+	/* A miss reads the window around the page (Linux's read-around);
+	 * the fault that had to wait for the host is the major one. */
+	if (!shmem_mapping(mapping) && !filemap_lookup(mapping, index)) {
+		filemap_fault_readaround(mapping, &vma->vm_file->f_ra, index);
+		major = filemap_lookup(mapping, index) != NULL;
+	}
+	page = filemap_get_page(mapping, index, &was_read, &err);
 	if (!page)
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-	ret = major ? VM_FAULT_MAJOR : 0;
+	if (PageFlag(page, PG_readahead)) {              /* do_async_mmap_readahead */
+		ClearPageFlag(page, PG_readahead);
+		page_cache_async_readahead(mapping, &vma->vm_file->f_ra, index,
+					   vma->vm_file->f_ra.ra_pages);
+	}
+	ret = major || was_read ? VM_FAULT_MAJOR : 0;
 
 	if (!(flags & FAULT_FLAG_WRITE)) {                      /* do_read_fault */
 		page_add_file_rmap(mm, page);
