@@ -560,6 +560,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 		gen_meminfo(m, &sb);
 	} else if (!strcmp(path, "/proc/vmstat")) {
 		gen_vmstat(m, &sb);
+	} else if (!strcmp(path, "/proc/sys/vm/drop_caches")) {
+		sb_printf(&sb, "0\n");
 	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
 		if (gen_memcg(m, path + 22, &sb))
 			return -ENOENT;
@@ -603,7 +605,27 @@ static bool procfs_is_writable(const char *p)
 {
 	const char *slash = strrchr(p, '/');
 
-	return !strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj");
+	return (!strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj")) ||
+	       !strcmp(p, "/proc/sys/vm/drop_caches");
+}
+
+/* Linux's drop_caches_sysctl_handler: 1 drops the clean, unmapped page
+ * cache, 2 the reclaimable slab (nothing here), 3 both; 4 only silences
+ * the log line Linux prints. */
+static int drop_caches_write(machine_t *m, struct task_struct *t, const char *buf)
+{
+	char *end;
+	long v = strtol(buf, &end, 10);
+
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (end == buf || *end || v < 1 || v > 4)
+		return -EINVAL;
+	if (v & 1)
+		drop_pagecache(m->node);
+	if (!(v & 4))
+		machine_log(m, VMEMU_LOG_INFO, "%s (%d): drop_caches: %ld", t->comm, t->tgid, v);
+	return 0;
 }
 
 int procfs_write(machine_t *m, struct task_struct *t, const char *path, const char *buf,
@@ -617,6 +639,8 @@ int procfs_write(machine_t *m, struct task_struct *t, const char *path, const ch
 	(void)len;
 	if (!procfs_is_writable(path))
 		return -EINVAL;
+	if (!strcmp(path, "/proc/sys/vm/drop_caches"))
+		return drop_caches_write(m, t, buf);
 	pt = proc_task(m, t, path, &sub);
 	if (!pt || pt->state == TASK_DEAD || pt->state == TASK_ZOMBIE)
 		return -ESRCH;
@@ -671,7 +695,7 @@ int procfs_memfd(const char *name, const char *buf, size_t len, int flags)
 bool procfs_is_generated(const char *p)
 {
 	static const char *const fixed[] = {
-		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat",
+		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat", "/proc/sys/vm/drop_caches",
 		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 		"/sys/devices/system/cpu/present",
 		"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.max",

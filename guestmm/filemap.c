@@ -799,3 +799,16 @@ bool filemap_detach(struct address_space *mapping)
 	mapping->host_file = NULL;
 	return mapping->nrpages != 0;
 }
+
+void drop_pagecache(struct pglist_data *node)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &node->address_spaces) {
+		struct address_space *mapping = list_entry(pos, struct address_space, list);
+
+		invalidate_mapping_pages(mapping, 0, UINT64_MAX);
+		if (!mapping->host_file && !mapping->nrpages)
+			address_space_destroy(mapping);
+	}
+}

@@ -89,6 +89,8 @@ void filemap_revalidate(struct address_space *mapping, const struct stat *st);
 bool filemap_detach(struct address_space *mapping);
 /* The host file's size (fstat of host_file). 0 or -EIO. */
 int filemap_host_size(struct address_space *mapping, uint64_t *size);
+/* echo 1 > /proc/sys/vm/drop_caches: every clean, unmapped cached page. */
+void drop_pagecache(struct pglist_data *node);
 /* Teardown: every address_space left, orphaned ones included. */
 void page_cache_destroy(struct pglist_data *node);
 /* Drops the cached pages from index start to last (inclusive, as Linux's
