@@ -1024,6 +1024,31 @@ START_TEST(test_cache_outlives_last_close)
 }
 END_TEST
 
+START_TEST(test_fault_around_maps_cached_neighbours)
+{
+	struct mm_struct *mm = mm_alloc(t.node);
+	struct file *f = open_file(40 * PAGE_SIZE, O_RDONLY);
+	static uint8_t buf[40 * PAGE_SIZE];
+	uint64_t a;
+
+	ck_assert_int_eq(cache_read(f, 0, buf, sizeof(buf)), sizeof(buf));
+	a = map(mm, 0x60000000, 40 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, f, 0);
+	/* One minor fault at page 5 maps the 64 KiB window, pages 0-15. */
+	ck_assert_int_eq(handle_mm_fault(mm, a + 5 * PAGE_SIZE, USER_READ, NULL), 0);
+	ck_assert_int_eq(mm->rss_stat[MM_FILEPAGES], 16);
+	ck_assert(pte_present(pte_at(mm, a)) && pte_present(pte_at(mm, a + 15 * PAGE_SIZE)));
+	ck_assert(!pte_present(pte_at(mm, a + 16 * PAGE_SIZE)));
+	ck_assert(!pte_write(pte_at(mm, a + 3 * PAGE_SIZE)));
+	ck_assert_uint_eq(mm->maj_flt, 0);
+	/* The window stops at the end of the VMA and of the file. */
+	ck_assert_int_eq(handle_mm_fault(mm, a + 39 * PAGE_SIZE, USER_READ, NULL), 0);
+	ck_assert_int_eq(mm->rss_stat[MM_FILEPAGES], 24);
+	mmput(mm);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
 START_TEST(test_truncate_unmaps_and_zeroes)
 {
 	struct mm_struct *mm = mm_alloc(t.node);
@@ -1091,6 +1116,7 @@ static Suite *fault_suite(void)
 	tcase_add_test(tc, test_write_dirties_without_host_write);
 	tcase_add_test(tc, test_writeback_cleans_mapped_pages);
 	tcase_add_test(tc, test_cache_outlives_last_close);
+	tcase_add_test(tc, test_fault_around_maps_cached_neighbours);
 	tcase_add_test(tc, test_truncate_unmaps_and_zeroes);
 	suite_add_tcase(s, tc);
 
