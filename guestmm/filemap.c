@@ -254,6 +254,7 @@ struct address_space *file_mapping(struct pglist_data *node, struct file *file)
 		return NULL;
 	mapping->node = node;
 	mapping->host_file = file;
+	mapping->path = strdup(file->path ? file->path : "");
 	mapping->dev = file->dev;
 	mapping->ino = file->ino;
 	list_add(&mapping->list, &node->address_spaces);
@@ -558,6 +559,7 @@ void address_space_destroy(struct address_space *mapping)
 	list_del(&mapping->list);
 	if (mapping->host_file && mapping->host_file->f_mapping == mapping)
 		mapping->host_file->f_mapping = NULL;
+	free(mapping->path);
 	free(mapping);
 }
 
@@ -810,5 +812,22 @@ void drop_pagecache(struct pglist_data *node)
 		invalidate_mapping_pages(mapping, 0, UINT64_MAX);
 		if (!mapping->host_file && !mapping->nrpages)
 			address_space_destroy(mapping);
+	}
+}
+
+void filemap_count(struct address_space *mapping, unsigned long *dirty, unsigned long *mapped)
+{
+	uint64_t index = 0;
+	struct page *page;
+
+	*dirty = *mapped = 0;
+	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
+		if (PageFlag(page, PG_dirty))
+			(*dirty)++;
+		if (page_mapcount(page) > 0)
+			(*mapped)++;
+		if (index == UINT64_MAX)
+			break;
+		index++;
 	}
 }

@@ -11,6 +11,7 @@
 struct address_space {
 	struct pglist_data *node;
 	struct file *host_file;        /* where misses are read from */
+	char *path;                    /* the path it was first opened by */
 	dev_t dev;
 	ino_t ino;
 	struct list_head list;         /* in node->address_spaces; shmem's
@@ -91,6 +92,8 @@ bool filemap_detach(struct address_space *mapping);
 int filemap_host_size(struct address_space *mapping, uint64_t *size);
 /* echo 1 > /proc/sys/vm/drop_caches: every clean, unmapped cached page. */
 void drop_pagecache(struct pglist_data *node);
+/* Its dirty pages and the pages some PTE maps, for reports. */
+void filemap_count(struct address_space *mapping, unsigned long *dirty, unsigned long *mapped);
 /* Teardown: every address_space left, orphaned ones included. */
 void page_cache_destroy(struct pglist_data *node);
 /* Drops the cached pages from index start to last (inclusive, as Linux's

@@ -243,7 +243,8 @@ static bool do_fault_around(struct vm_area_struct *vma, uint64_t addr, pte_t *pt
 			continue;
 		get_page(page);
 		page_add_file_rmap(mm, page);
-		set_pte(p, node, page, vma_pte_prot(vma, false));
+		/* Young, as x86's vm_page_prot makes every new PTE. */
+		set_pte(p, node, page, vma_pte_prot(vma, false) | _PAGE_ACCESSED);
 		if (a == addr)
 			mapped = true;
 	}

@@ -6,6 +6,8 @@
  * usage: pagecache_stats read FILE      FILE read twice, then mapped:
  *                                       the second pass reads nothing from
  *                                       the host and takes no major fault
+ *        pagecache_stats pressure FILE  FILE (bigger than the guest's RAM)
+ *                                       read twice under reclaim
  *        pagecache_stats dirty DIR      Dirty follows write() and fsync
  *        pagecache_stats revalidate FILE  reads FILE, prints "cached", waits
  *                                       for a line on stdin (the host changes
@@ -148,6 +150,29 @@ static int read_test(const char *path)
 	return failed;
 }
 
+/* A file several times the guest's memory, read twice: reclaim drops the
+ * cache as it goes (kswapd or direct), nothing is killed, the bytes agree. */
+static int pressure_test(const char *path)
+{
+	long steal0 = vmstat("pgsteal_kswapd") + vmstat("pgsteal_direct"), steal1;
+	long total_kb = meminfo("MemTotal");
+	unsigned long h1, h2;
+	size_t size1, size2;
+
+	h1 = read_all(path, &size1);
+	h2 = read_all(path, &size2);
+	steal1 = vmstat("pgsteal_kswapd") + vmstat("pgsteal_direct");
+	printf("read %zu bytes twice with %ld kB of RAM: pgsteal +%ld, pgpgin %ld kB, Cached %ld kB\n",
+	       size1, total_kb, steal1 - steal0, vmstat("pgpgin"), meminfo("Cached"));
+	check(size1 == size2 && h1 == h2 && size1 > 0, "both passes read the same bytes");
+	check((long)(size1 / 1024) > total_kb, "the file is bigger than the guest's memory");
+	check(steal1 - steal0 >= (long)(size1 / 4096), "reclaim took the cache's pages as it went");
+	check(vmstat("pgpgin") >= (long)(2 * size1 / 1024) - total_kb,
+	      "the second pass read the file from the host again");
+	check(vmstat("oom_kill") == 0, "nothing was killed");
+	return failed;
+}
+
 static int dirty_test(const char *dir)
 {
 	static char buf[1 << 20];
@@ -219,10 +244,13 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "read"))
 		return read_test(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "pressure"))
+		return pressure_test(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "dirty"))
 		return dirty_test(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "revalidate"))
 		return revalidate_test(argv[2]);
-	fprintf(stderr, "usage: pagecache_stats read FILE | dirty DIR | revalidate FILE\n");
+	fprintf(stderr, "usage: pagecache_stats read FILE | pressure FILE | dirty DIR | "
+		"revalidate FILE\n");
 	return 2;
 }
