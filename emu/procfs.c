@@ -12,47 +12,10 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "strbuf.h"
 #include "guestmm/task_mmu.h"
 #include "guestmm/filemap.h"
 #include "guestmm/swap.h"
-
-struct strbuf {
-	char *buf;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (sb->err)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			sb->err = -EINVAL;
-			return;
-		}
-		if (sb->len + (size_t)n < sb->cap)
-			break;
-		size_t cap = (sb->cap ? sb->cap * 2 : 4096) + (size_t)n;
-		char *nb = realloc(sb->buf, cap);
-
-		if (!nb) {
-			sb->err = -ENOMEM;
-			return;
-		}
-		sb->buf = nb;
-		sb->cap = cap;
-	}
-	sb->len += (size_t)n;
-}
 
 /* Linux's names for CPUID feature bits (arch/x86/include/asm/cpufeatures.h),
  * in /proc/cpuinfo's order: leaf 1 EDX, leaf 1 ECX, 0x80000001 EDX/ECX,
@@ -539,7 +502,22 @@ static struct task_struct *proc_task(machine_t *m, struct task_struct *t, const 
 	if (end == rest || *end != '/' || pid <= 0)
 		return NULL;
 	*sub = end + 1;
-	return find_task(m, (int)pid);
+	t = find_task(m, (int)pid);
+	/* /proc/PID/task/TID/...: the thread's own files. */
+	if (t && !strncmp(*sub, "task/", 5)) {
+		struct task_struct *th;
+
+		rest = *sub + 5;
+		pid = strtol(rest, &end, 10);
+		if (end == rest || *end != '/' || pid <= 0)
+			return NULL;
+		th = find_task(m, (int)pid);
+		if (!th || th->tgid != t->tgid)
+			return NULL;
+		*sub = end + 1;
+		return th;
+	}
+	return t;
 }
 
 int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char **buf,
@@ -560,8 +538,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 		gen_meminfo(m, &sb);
 	} else if (!strcmp(path, "/proc/vmstat")) {
 		gen_vmstat(m, &sb);
-	} else if (!strcmp(path, "/proc/sys/vm/drop_caches")) {
-		sb_printf(&sb, "0\n");
+	} else if (procfs_sys_generate(m, path, &sb) == 0) {
+		;
 	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
 		if (gen_memcg(m, path + 22, &sb))
 			return -ENOENT;
@@ -576,6 +554,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 			gen_status(m, pt, &sb);
 		else if (!strcmp(sub, "statm"))
 			gen_statm(pt, &sb);
+		else if (!strcmp(sub, "stat"))
+			procfs_task_stat(m, pt, &sb);
 		else if (!strcmp(sub, "oom_score_adj"))
 			sb_printf(&sb, "%d\n", pt->oom_score_adj);
 		else if (!strcmp(sub, "oom_score"))
@@ -606,26 +586,7 @@ static bool procfs_is_writable(const char *p)
 	const char *slash = strrchr(p, '/');
 
 	return (!strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj")) ||
-	       !strcmp(p, "/proc/sys/vm/drop_caches");
-}
-
-/* Linux's drop_caches_sysctl_handler: 1 drops the clean, unmapped page
- * cache, 2 the reclaimable slab (nothing here), 3 both; 4 only silences
- * the log line Linux prints. */
-static int drop_caches_write(machine_t *m, struct task_struct *t, const char *buf)
-{
-	char *end;
-	long v = strtol(buf, &end, 10);
-
-	while (*end == ' ' || *end == '\t' || *end == '\n')
-		end++;
-	if (end == buf || *end || v < 1 || v > 4)
-		return -EINVAL;
-	if (v & 1)
-		drop_pagecache(m->node);
-	if (!(v & 4))
-		machine_log(m, VMEMU_LOG_INFO, "%s (%d): drop_caches: %ld", t->comm, t->tgid, v);
-	return 0;
+	       procfs_sys_is_writable(p);
 }
 
 int procfs_write(machine_t *m, struct task_struct *t, const char *path, const char *buf,
@@ -639,8 +600,8 @@ int procfs_write(machine_t *m, struct task_struct *t, const char *path, const ch
 	(void)len;
 	if (!procfs_is_writable(path))
 		return -EINVAL;
-	if (!strcmp(path, "/proc/sys/vm/drop_caches"))
-		return drop_caches_write(m, t, buf);
+	if (procfs_sys_is_writable(path))
+		return procfs_sys_write(m, t, path, buf);
 	pt = proc_task(m, t, path, &sub);
 	if (!pt || pt->state == TASK_DEAD || pt->state == TASK_ZOMBIE)
 		return -ESRCH;
@@ -695,14 +656,15 @@ int procfs_memfd(const char *name, const char *buf, size_t len, int flags)
 bool procfs_is_generated(const char *p)
 {
 	static const char *const fixed[] = {
-		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat", "/proc/sys/vm/drop_caches",
+		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat", "/proc/stat", "/proc/uptime",
+		"/proc/loadavg", "/proc/swaps", "/proc/sys/vm/drop_caches", "/proc/sys/vm/swappiness",
 		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 		"/sys/devices/system/cpu/present",
 		"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.max",
 		"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory.swap.current",
 	};
 	static const char *const per_task[] = {
-		"maps", "smaps", "smaps_rollup", "status", "statm", "comm", "cmdline", "environ",
+		"maps", "smaps", "smaps_rollup", "status", "statm", "stat", "comm", "cmdline", "environ",
 		"oom_score", "oom_score_adj",
 	};
 	const char *sub;

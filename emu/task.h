@@ -78,6 +78,8 @@ struct task_struct {
 	bool vfork_done;                /* a vfork child exec'd or exited */
 	/* Resource usage of reaped children (RUSAGE_CHILDREN). */
 	unsigned long cmin_flt, cmaj_flt;
+	uint64_t ccpu_ns;               /* their CPU time (and their children's) */
+	uint64_t start_ns;              /* created at this machine_now_ns - boot_ns */
 	long cmaxrss;
 	unsigned long min_flt_at_exit, maj_flt_at_exit;
 	long maxrss_at_exit;

@@ -18,7 +18,8 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/sample-signals.test \
 	tests/guest/sample-timeproc.test \
 	tests/guest/sample-sockets.test \
-	tests/guest/pagecache.test
+	tests/guest/pagecache.test \
+	tests/guest/procfs.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
 # Memory pressure: swap, reclaim and the OOM killer (vmemu alone).
@@ -88,6 +89,7 @@ EXTRA_DIST += \
 	samples/timeproc.c \
 	samples/sockets.c \
 	samples/pagecache.c \
+	samples/procfs.c \
 	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 
