@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "cli.h"
 #include <vmemu/vmemu.h>
 
 extern char **environ;
@@ -38,7 +40,16 @@ static void usage(FILE *out)
 		"      --memcg-limit=SIZE  put the guest in a memory cgroup with this\n"
 		"                        memory.max (reclaim and OOM below --mem)\n"
 		"      --strace          print each syscall on stderr\n"
-		"      --trace=mm        print page faults that raise signals\n"
+		"      --trace=mm        print page faults (minor/major, cow, swap-in),\n"
+		"                        reclaim runs and OOM kills on stderr\n"
+		"      --trace-file=FILE write vmemu's messages (--strace and --trace\n"
+		"                        lines too) to FILE instead of stderr\n"
+		"      --timeline=FILE   sample every process's memory and the system's\n"
+		"                        into FILE (CSV) during the run; vmemu-plot draws it\n"
+		"      --timeline-interval=DURATION  guest time between samples (10ms)\n"
+		"      --expect=EXPR     check the run at its end: rss<=SIZE, oom-kill:none,\n"
+		"                        majfault==N, exit==N, ... (<= < >= > == !=); exit 1\n"
+		"                        with one line per failed expectation\n"
 		"      --report[=FILE]   write a memory report of each guest process as it\n"
 		"                        exits and a system summary at the end (to FILE,\n"
 		"                        default stderr)\n"
@@ -84,6 +95,7 @@ static int parse_size(const char *s, uint64_t *out)
 
 struct log_state {
 	int verbose;
+	FILE *out;                  /* --trace-file, or NULL for stderr */
 };
 
 static void log_to_stderr(void *ctx, int level, const char *msg)
@@ -92,7 +104,7 @@ static void log_to_stderr(void *ctx, int level, const char *msg)
 
 	if (level >= VMEMU_LOG_DEBUG && !ls->verbose)
 		return;
-	fprintf(stderr, "%s: %s\n", progname, msg);
+	fprintf(ls->out ? ls->out : stderr, "%s: %s\n", progname, msg);
 }
 
 /* Host signals: forwarded to the running machine (async-signal-safe). */
@@ -138,6 +150,11 @@ static int parse_duration(const char *s, double *out)
 	v = strtod(s, &end);
 	if (errno || end == s || v < 0)
 		return -1;
+	/* timeout(1)'s suffixes, and ms, us and ns for short intervals. */
+	if ((end[0] == 'm' || end[0] == 'u' || end[0] == 'n') && end[1] == 's') {
+		v *= end[0] == 'm' ? 1e-3 : end[0] == 'u' ? 1e-6 : 1e-9;
+		end += 2;
+	}
 	switch (*end) {
 	case 's': end++; break;
 	case 'm': v *= 60; end++; break;
@@ -166,7 +183,8 @@ enum report_format { REPORT_TEXT, REPORT_JSON };
 #define REPORT_SCHEMA_VERSION 1
 
 struct report_state {
-	FILE *out;
+	FILE *out;                  /* NULL: no --report (exits still feed --expect) */
+	struct cli_run *run;
 	enum report_format format;
 	json_t *processes;          /* REPORT_JSON: the records so far */
 	int failed;                 /* out of memory building the JSON */
@@ -246,6 +264,9 @@ static void report_process(void *ctx, const struct vmemu_process_report *r)
 {
 	struct report_state *rs = ctx;
 
+	cli_expect_process(rs->run, r);
+	if (!rs->out)
+		return;
 	if (rs->format == REPORT_JSON) {
 		json_t *o = report_process_json(r);
 
@@ -407,7 +428,8 @@ int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
 	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG,
-	       OPT_REPORT, OPT_REPORT_FORMAT };
+	       OPT_REPORT, OPT_REPORT_FORMAT, OPT_TRACE_FILE, OPT_TIMELINE, OPT_TIMELINE_INTERVAL,
+	       OPT_EXPECT };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
@@ -424,6 +446,10 @@ int main(int argc, char **argv)
 		{ "memcg-limit", required_argument, NULL, OPT_MEMCG },
 		{ "report", optional_argument, NULL, OPT_REPORT },
 		{ "report-format", required_argument, NULL, OPT_REPORT_FORMAT },
+		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "timeline-interval", required_argument, NULL, OPT_TIMELINE_INTERVAL },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -438,7 +464,14 @@ int main(int argc, char **argv)
 	const char *timeout_arg = NULL;
 	int report = 0, report_failed = 0;
 	const char *report_path = NULL;
-	struct report_state rs = { NULL, REPORT_TEXT, NULL, 0 };
+	struct cli_run run = { 0 };
+	struct report_state rs = { NULL, &run, REPORT_TEXT, NULL, 0 };
+	struct cli_events ce = { 0 };
+	struct cli_expect *expects = NULL;
+	size_t nexpects = 0;
+	const char *timeline_path = NULL;
+	int expect_failed = 0;
+	bool exit_expected = false;
 
 	vmemu_config_init(&cfg);
 	cfg.log = log_to_stderr;
@@ -483,7 +516,47 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.trace |= VMEMU_TRACE_MM;
+			ce.trace_mm = 1;
 			break;
+		case OPT_TRACE_FILE:
+			if (ls.out && ls.out != stderr)
+				fclose(ls.out);
+			ls.out = fopen(optarg, "w");
+			if (!ls.out) {
+				fprintf(stderr, "%s: %s: %s\n", progname, optarg, strerror(errno));
+				return 2;
+			}
+			setvbuf(ls.out, NULL, _IOLBF, 0);
+			ce.trace_out = ls.out;
+			break;
+		case OPT_TIMELINE:
+			timeline_path = optarg;
+			break;
+		case OPT_TIMELINE_INTERVAL: {
+			double sec;
+
+			if (parse_duration(optarg, &sec) || sec < 1e-6) {
+				fprintf(stderr, "%s: invalid time interval '%s'\n", progname, optarg);
+				return 2;
+			}
+			cfg.sample_interval_ns = (uint64_t)(sec * 1e9);
+			break;
+		}
+		case OPT_EXPECT: {
+			struct cli_expect *v = realloc(expects, (nexpects + 1) * sizeof(*v));
+
+			if (!v)
+				return 1;
+			expects = v;
+			if (cli_expect_parse(&expects[nexpects], optarg)) {
+				fprintf(stderr, "%s: invalid expectation '%s' (METRIC OP VALUE with METRIC "
+					"rss, majfault, pgfault, pswpin, pswpout, oom-kill or exit)\n",
+					progname, optarg);
+				return 2;
+			}
+			nexpects++;
+			break;
+		}
 		case OPT_NET:
 			if (!strcmp(optarg, "loopback"))
 				cfg.net = VMEMU_NET_LOOPBACK;
@@ -588,8 +661,20 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: out of memory\n", progname);
 			return 1;
 		}
-		cfg.report = report_process;
-		cfg.report_ctx = &rs;
+	}
+	cfg.report = report_process;
+	cfg.report_ctx = &rs;
+	cfg.event = cli_event;
+	cfg.event_ctx = &ce;
+	if (ce.trace_mm)
+		cfg.event_mask |= VMEMU_EVENT_BIT(VMEMU_EVENT_FAULT_IN);
+	if (timeline_path) {
+		if (cli_timeline_open(&ce, timeline_path)) {
+			fprintf(stderr, "%s: %s: %s\n", progname, timeline_path, strerror(errno));
+			return 2;
+		}
+		cfg.sample = cli_timeline_sample;
+		cfg.sample_ctx = &ce;
 	}
 	rc = vmemu_machine_create(&cfg, &m);
 	if (rc) {
@@ -599,6 +684,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: cannot create machine: %s\n", progname, vmemu_strerror(rc));
 		return rc == VMEMU_ERR_INVAL ? 2 : 1;
 	}
+	ce.machine = m;
 	rc = vmemu_spawn(m, argv[optind], &argv[optind], environ, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s: %s: %s\n", progname, argv[optind], err);
@@ -627,6 +713,16 @@ int main(int argc, char **argv)
 		}
 		json_decref(rs.processes);
 	}
+	if (timeline_path && cli_timeline_close(&ce)) {
+		fprintf(stderr, "%s: cannot write the timeline to %s\n", progname, timeline_path);
+		report_failed = 1;
+	}
+	run.exit_status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+	if (!rc && !timed_out && nexpects)
+		expect_failed = cli_expect_check(expects, nexpects, &run, m, progname);
+	for (size_t i = 0; i < nexpects; i++)
+		exit_expected |= !strcmp(expects[i].metric, "exit");
+	free(expects);
 	vmemu_machine_destroy(m);
 	if (timed_out) {
 		fflush(stdout);
@@ -640,6 +736,16 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (report_failed)
 		return 1;
+	/* With expectations, the verdict is vmemu's status: the guest's own
+	 * status counts through an exit expectation, else it must be 0. */
+	if (nexpects) {
+		if (!exit_expected && run.exit_status) {
+			fprintf(stderr, "%s: expectation failed: exit==0 (implied): the exit status "
+				"was %d\n", progname, run.exit_status);
+			expect_failed = 1;
+		}
+		return expect_failed;
+	}
 	if ((status & 0x7f) == 0)
 		return (status >> 8) & 0xff;
 	report_signal_death(status & 0x7f);

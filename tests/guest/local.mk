@@ -24,7 +24,8 @@ GUEST_SAMPLE_TESTS = \
 TESTS += $(GUEST_SAMPLE_TESTS)
 # Memory pressure: swap, reclaim and the OOM killer (vmemu alone).
 PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
-	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test
+	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test \
+	tests/guest/vmemu-check.test tests/guest/timeline.test
 TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
 TESTS += tests/guest/busybox-applets.test
