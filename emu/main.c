@@ -55,6 +55,9 @@ static void usage(FILE *out)
 		"                        default stderr)\n"
 		"      --report-format=FORMAT  text (default) or json (implies --report;\n"
 		"                        schema: docs/report-schema.json)\n"
+		"      --report-maps     add each process's smaps, VMA by VMA (implies --report)\n"
+		"      --report-interval=DURATION  also report the live processes every\n"
+		"                        DURATION of guest time (implies --report)\n"
 		"  -v, --verbose         report unknown syscalls and other notices\n"
 		"  -h, --help            display this help and exit\n"
 		"  -V, --version         output version information and exit\n"
@@ -185,6 +188,9 @@ enum report_format { REPORT_TEXT, REPORT_JSON };
 struct report_state {
 	FILE *out;                  /* NULL: no --report (exits still feed --expect) */
 	struct cli_run *run;
+	uint64_t live_ns;           /* --report-interval (0: none) */
+	uint64_t next_live_ns;
+	json_t *samples;            /* REPORT_JSON: the live reports so far */
 	enum report_format format;
 	json_t *processes;          /* REPORT_JSON: the records so far */
 	int failed;                 /* out of memory building the JSON */
@@ -259,6 +265,52 @@ static json_t *report_process_json(const struct vmemu_process_report *r)
 	return o;
 }
 
+/* --report-maps in JSON: smaps text as one object per VMA, its header
+ * line split into Linux's fields and each "Key: N kB" line a number. */
+static json_t *smaps_json(const char *text)
+{
+	json_t *a = json_array(), *vma = NULL;
+	const char *line = text;
+
+	while (a && line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[4352], key[64];
+		unsigned long long start, end, value;
+		char perms[8], dev[16], path[4096];
+		unsigned long long off, inode;
+		int n = 0;
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = 0;
+		line = nl ? nl + 1 : NULL;
+		path[0] = 0;
+		if (sscanf(buf, "%llx-%llx %7s %llx %15s %llu %n", &start, &end, perms, &off, dev,
+			   &inode, &n) == 6) {
+			snprintf(path, sizeof(path), "%s", buf + n);
+			vma = json_object();
+			if (!vma || json_array_append_new(a, vma))
+				break;
+			json_object_set_new(vma, "start", json_integer((json_int_t)start));
+			json_object_set_new(vma, "end", json_integer((json_int_t)end));
+			json_object_set_new(vma, "perms", json_string(perms));
+			json_object_set_new(vma, "offset", json_integer((json_int_t)off));
+			json_object_set_new(vma, "dev", json_string(dev));
+			json_object_set_new(vma, "inode", json_integer((json_int_t)inode));
+			json_object_set_new(vma, "path", json_string(path));
+			if (!json_object_get(vma, "path"))
+				json_object_set_new(vma, "path", json_string("?"));
+		} else if (vma && sscanf(buf, "%63[^:]: %llu kB", key, &value) == 2) {
+			json_object_set_new(vma, key, json_integer((json_int_t)value));
+		} else if (vma && sscanf(buf, "%63[^:]: %4095[^\n]", key, path) == 2) {
+			json_object_set_new(vma, key, json_string(path));
+		}
+	}
+	return a;
+}
+
 /* vmemu_config.report: a guest process exited. */
 static void report_process(void *ctx, const struct vmemu_process_report *r)
 {
@@ -270,6 +322,8 @@ static void report_process(void *ctx, const struct vmemu_process_report *r)
 	if (rs->format == REPORT_JSON) {
 		json_t *o = report_process_json(r);
 
+		if (o && r->smaps)
+			json_object_set_new(o, "smaps", smaps_json(r->smaps));
 		if (!o || json_array_append_new(rs->processes, o))
 			rs->failed = 1;
 		return;
@@ -285,6 +339,16 @@ static void report_process(void *ctx, const struct vmemu_process_report *r)
 	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r->status.vm_pte);
 	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r->status.min_flt);
 	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r->status.maj_flt);
+	if (r->smaps) {
+		fprintf(rs->out, "  smaps:\n");
+		for (const char *l = r->smaps; *l;) {
+			const char *nl = strchr(l, '\n');
+			int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+			fprintf(rs->out, "    %.*s\n", len, l);
+			l += len + (nl != NULL);
+		}
+	}
 	fflush(rs->out);
 }
 
@@ -353,6 +417,94 @@ static json_t *page_cache_json(const struct cached_files *c)
 	return a;
 }
 
+/* --report-interval: the live processes now, as records like the exit
+ * ones (without an exit status). */
+struct live_ctx {
+	struct report_state *rs;
+	double t_ms;
+	json_t *list;
+};
+
+static void report_live_process(void *ctx, const struct vmemu_process_info *p)
+{
+	struct live_ctx *lc = ctx;
+	struct report_state *rs = lc->rs;
+	struct vmemu_process_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.pid = p->pid;
+	r.ppid = p->ppid;
+	memcpy(r.comm, p->comm, sizeof(r.comm));
+	r.has_mm = 1;
+	r.rollup = p->rollup;
+	r.status = p->status;
+	if (rs->format == REPORT_JSON) {
+		json_t *o = report_process_json(&r);
+
+		if (o) {
+			json_object_del(o, "exit");
+			json_object_del(o, "has_mm");
+		}
+		if (!o || json_array_append_new(lc->list, o))
+			rs->failed = 1;
+		return;
+	}
+	fprintf(rs->out, "live at %.3f ms: process %d (%s), parent %d\n", lc->t_ms, r.pid, r.comm,
+		r.ppid);
+#define ROLLUP_TEXT(name, field) \
+	fprintf(rs->out, "  %-16s%10llu kB\n", name ":", (unsigned long long)r.rollup.field);
+	ROLLUP_FIELDS(ROLLUP_TEXT)
+#undef ROLLUP_TEXT
+	fprintf(rs->out, "  %-16s%10llu kB\n", "VmHWM:", (unsigned long long)r.status.vm_hwm);
+	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r.status.vm_pte);
+	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r.status.min_flt);
+	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r.status.maj_flt);
+}
+
+static void report_live(struct report_state *rs, vmemu_machine *m)
+{
+	uint64_t now = vmemu_machine_uptime_ns(m);
+	struct live_ctx lc = { rs, (double)now / 1e6, NULL };
+
+	if (!rs->out || !rs->live_ns || now < rs->next_live_ns)
+		return;
+	rs->next_live_ns = (now / rs->live_ns + 1) * rs->live_ns;
+	if (rs->format == REPORT_JSON) {
+		json_t *sample = json_object();
+
+		lc.list = json_array();
+		if (!sample || !lc.list || json_array_append_new(rs->samples, sample)) {
+			json_decref(lc.list);
+			rs->failed = 1;
+			return;
+		}
+		json_object_set_new(sample, "t_ms", json_real(lc.t_ms));
+		json_object_set_new(sample, "processes", lc.list);
+	}
+	vmemu_for_each_process(m, report_live_process, &lc);
+	fflush(rs->out);
+}
+
+/* vmemu_config.sample: the timeline's and the live report's, each on its
+ * own interval. */
+struct samplers {
+	struct cli_events *ce;
+	struct report_state *rs;
+	uint64_t timeline_ns, next_timeline_ns;
+};
+
+static void on_sample(void *ctx, vmemu_machine *m)
+{
+	struct samplers *sp = ctx;
+	uint64_t now = vmemu_machine_uptime_ns(m);
+
+	if (sp->ce->timeline && now >= sp->next_timeline_ns) {
+		sp->next_timeline_ns = (now / sp->timeline_ns + 1) * sp->timeline_ns;
+		cli_timeline_sample(sp->ce, m);
+	}
+	report_live(sp->rs, m);
+}
+
 /* The end of the run: the system summary (and, in JSON, the document).
  * Returns 0, or -1 when the report could not be written. */
 static int report_finish(struct report_state *rs, vmemu_machine *m)
@@ -396,6 +548,8 @@ static int report_finish(struct report_state *rs, vmemu_machine *m)
 		json_object_set_new(doc, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
 		json_object_set_new(doc, "vmemu_version", json_string(VMEMU_VERSION_STRING));
 		json_object_set_new(doc, "processes", json_incref(rs->processes));
+		if (rs->samples)
+			json_object_set_new(doc, "live", json_incref(rs->samples));
 		json_object_set_new(doc, "system", sys);
 		if (json_dumpf(doc, rs->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 		    fputc('\n', rs->out) == EOF)
@@ -429,7 +583,7 @@ int main(int argc, char **argv)
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
 	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG,
 	       OPT_REPORT, OPT_REPORT_FORMAT, OPT_TRACE_FILE, OPT_TIMELINE, OPT_TIMELINE_INTERVAL,
-	       OPT_EXPECT };
+	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
@@ -450,6 +604,8 @@ int main(int argc, char **argv)
 		{ "timeline", required_argument, NULL, OPT_TIMELINE },
 		{ "timeline-interval", required_argument, NULL, OPT_TIMELINE_INTERVAL },
 		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "report-maps", no_argument, NULL, OPT_REPORT_MAPS },
+		{ "report-interval", required_argument, NULL, OPT_REPORT_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -465,8 +621,10 @@ int main(int argc, char **argv)
 	int report = 0, report_failed = 0;
 	const char *report_path = NULL;
 	struct cli_run run = { 0 };
-	struct report_state rs = { NULL, &run, REPORT_TEXT, NULL, 0 };
+	struct report_state rs = { .run = &run, .format = REPORT_TEXT };
+	uint64_t timeline_ns = 10000000ULL;
 	struct cli_events ce = { 0 };
+	struct samplers sp = { .ce = &ce, .rs = &rs };
 	struct cli_expect *expects = NULL;
 	size_t nexpects = 0;
 	const char *timeline_path = NULL;
@@ -539,7 +697,18 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s: invalid time interval '%s'\n", progname, optarg);
 				return 2;
 			}
-			cfg.sample_interval_ns = (uint64_t)(sec * 1e9);
+			timeline_ns = (uint64_t)(sec * 1e9);
+			break;
+		}
+		case OPT_REPORT_INTERVAL: {
+			double sec;
+
+			if (parse_duration(optarg, &sec) || sec < 1e-6) {
+				fprintf(stderr, "%s: invalid time interval '%s'\n", progname, optarg);
+				return 2;
+			}
+			rs.live_ns = (uint64_t)(sec * 1e9);
+			report = 1;
 			break;
 		}
 		case OPT_EXPECT: {
@@ -619,6 +788,10 @@ int main(int argc, char **argv)
 			report = 1;
 			report_path = optarg;
 			break;
+		case OPT_REPORT_MAPS:
+			cfg.report_maps = 1;
+			report = 1;
+			break;
 		case OPT_REPORT_FORMAT:
 			if (!strcmp(optarg, "text"))
 				rs.format = REPORT_TEXT;
@@ -673,8 +846,17 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s: %s\n", progname, timeline_path, strerror(errno));
 			return 2;
 		}
-		cfg.sample = cli_timeline_sample;
-		cfg.sample_ctx = &ce;
+	}
+	if (timeline_path || rs.live_ns) {
+		sp.timeline_ns = timeline_ns;
+		cfg.sample = on_sample;
+		cfg.sample_ctx = &sp;
+		cfg.sample_interval_ns = !timeline_path ? rs.live_ns : !rs.live_ns ? timeline_ns
+				       : timeline_ns < rs.live_ns ? timeline_ns : rs.live_ns;
+	}
+	if (rs.live_ns && rs.format == REPORT_JSON && !(rs.samples = json_array())) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return 1;
 	}
 	rc = vmemu_machine_create(&cfg, &m);
 	if (rc) {
@@ -712,6 +894,7 @@ int main(int argc, char **argv)
 			report_failed = 1;
 		}
 		json_decref(rs.processes);
+		json_decref(rs.samples);
 	}
 	if (timeline_path && cli_timeline_close(&ce)) {
 		fprintf(stderr, "%s: cannot write the timeline to %s\n", progname, timeline_path);

@@ -581,6 +581,18 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 	return 0;
 }
 
+char *procfs_smaps(struct mm_struct *mm)
+{
+	struct strbuf sb = { 0 };
+
+	gen_maps(mm, &sb, true);
+	if (sb.err) {
+		free(sb.buf);
+		return NULL;
+	}
+	return sb.buf ? sb.buf : strdup("");
+}
+
 static bool procfs_is_writable(const char *p)
 {
 	const char *slash = strrchr(p, '/');

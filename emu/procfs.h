@@ -37,6 +37,9 @@ char *procfs_dir_guest_path(machine_t *m, const char *host_path);
 /* Removes the host directory that holds them (machine teardown). */
 void procfs_dir_cleanup(machine_t *m);
 
+/* /proc/PID/smaps of mm, malloc'd (NULL on ENOMEM). */
+char *procfs_smaps(struct mm_struct *mm);
+
 /* Between the procfs*.c files. */
 struct strbuf;
 /* procfs_sys.c: /proc/stat, uptime, loadavg, swaps and /proc/sys/vm files:

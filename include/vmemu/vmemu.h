@@ -38,6 +38,8 @@ struct vmemu_process_report {
 	struct vmemu_rollup rollup; /* /proc/PID/smaps_rollup, kB */
 	struct vmemu_status status; /* /proc/PID/status: vm_hwm is the peak RSS,
 	                               vm_pte the page tables; min_flt/maj_flt */
+	const char *smaps;          /* with cfg.report_maps: /proc/PID/smaps at
+	                               that moment (valid during the call); else NULL */
 };
 /* Called on the machine's thread from inside vmemu_run, once per guest
  * process as it exits: copy what you need; do not call into the machine. */
@@ -83,6 +85,7 @@ struct vmemu_config {
 	                              holding every guest task (0: none) */
 	vmemu_report_fn report;    /* per-process reports at exit (NULL: none) */
 	void *report_ctx;
+	int report_maps;           /* reports carry the full smaps, VMA by VMA */
 	vmemu_sample_fn sample;    /* periodic samples (NULL: none) */
 	void *sample_ctx;
 	uint64_t sample_interval_ns; /* guest time between samples (default 10 ms) */
