@@ -641,9 +641,45 @@ static long cached_read(struct task_struct *t, struct vfile *f, const struct use
 	return n;
 }
 
+/* /proc/PID/pagemap: 8 bytes per virtual page, made as they are read, at
+ * the descriptor's offset (kept in its memfd's offset) when pos < 0. */
+static long pagemap_read(machine_t *m, struct task_struct *t, struct vfile *f,
+			 const struct useg *seg, unsigned long nseg, int64_t pos)
+{
+	uint64_t total = segs_total(seg, nseg), done = 0, buf[512];
+	struct ucursor cur = { seg, nseg, 0, 0 };
+	int64_t off = pos;
+
+	if (off < 0 && (off = lseek(f->host_fd, 0, SEEK_CUR)) < 0)
+		return -errno;
+	if ((off & 7) || (total & 7))
+		return -EINVAL;
+	while (done < total) {
+		size_t want = (total - done) / 8 < 512 ? (total - done) / 8 : 512, put;
+		long n = procfs_pagemap_read(m, t, f->path, (uint64_t)off + done, buf, want);
+
+		if (n < 0)
+			return done ? (long)done : n;
+		if (n == 0)
+			break;
+		put = ucopy(t, &cur, (char *)buf, (size_t)n * 8, true);
+		done += put;
+		if (put < (size_t)n * 8) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+	}
+	if (pos < 0)
+		lseek(f->host_fd, off + (int64_t)done, SEEK_SET);
+	return (long)done;
+}
+
 static long file_rw(machine_t *m, struct task_struct *t, struct vfile *f, const struct useg *seg,
 		    unsigned long nseg, int64_t pos, int rwf, bool write)
 {
+	if (f->generated && !write && f->path && procfs_is_pagemap(f->path))
+		return pagemap_read(m, t, f, seg, nseg, pos);
 	/* The few writable generated files (/proc/PID/oom_score_adj) take
 	 * what is written as a setting, as Linux's proc write handlers. */
 	if (f->generated && write) {
