@@ -63,6 +63,7 @@ typedef void (*vmemu_sample_fn)(void *ctx, vmemu_machine *m);
 struct vmemu_config {
 	uint64_t mem_bytes;        /* guest RAM (default 256 MiB) */
 	const char *root;          /* host directory the guest sees as / (default "/") */
+	int read_only;             /* the root as a read-only mount: EROFS for changes */
 	int deterministic;         /* virtual clock, seeded randomness and layout */
 	uint64_t seed;             /* seed for deterministic runs */
 	unsigned int trace;        /* VMEMU_TRACE_* */
