@@ -25,7 +25,8 @@ TESTS += $(GUEST_SAMPLE_TESTS)
 # Memory pressure: swap, reclaim and the OOM killer (vmemu alone).
 PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
 	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test \
-	tests/guest/vmemu-check.test tests/guest/timeline.test tests/guest/readonly.test
+	tests/guest/vmemu-check.test tests/guest/timeline.test tests/guest/readonly.test \
+	tests/guest/inject.test
 TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
 TESTS += tests/guest/busybox-applets.test
@@ -91,7 +92,7 @@ EXTRA_DIST += \
 	samples/sockets.c \
 	samples/pagecache.c \
 	samples/procfs.c \
-	samples/readonly.c tests/guest/readonly.expected \
+	samples/readonly.c tests/guest/readonly.expected samples/inject.c \
 	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 
