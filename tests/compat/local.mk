@@ -13,7 +13,7 @@ EXTRA_DIST += \
 	tests/compat/dynamic-programs.test \
 	tests/compat/dynamic-programs.manifest \
 	tests/compat/baseline-dynamic-programs.txt \
-	tests/compat/programs/dynamic/Makefile \
+	tests/compat/programs/dynamic/rules.mk \
 	tests/compat/programs/dynamic/a.txt \
 	tests/compat/programs/dynamic/b.txt \
 	tests/compat/programs/dynamic/calc.bc \
