@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "loader/loader.h"
 
@@ -460,7 +461,7 @@ static void set_brk(struct exec_ctx *ctx)
 
 /* The interpreter's errors, as execve reports them: a missing file is
  * ENOENT (what a shell calls "required file not found"), one that is no
- * loadable x86-64 ELF is ELIBBAD. */
+ * loadable x86-64 ELF is ELIBBAD ("Accessing a corrupted shared library"). */
 static enum exec_error interp_error(enum exec_error err)
 {
 	switch (err) {
@@ -504,7 +505,15 @@ static enum exec_error open_interp(struct exec_ctx *ctx)
 	}
 	err = elf_open_image(host, &ctx->interp);
 	if (err != EXEC_OK) {
-		err = interp_error(err);
+		struct stat st;
+
+		/* Linux reads the interpreter's ELF header first: a file too
+		 * short to hold one is a short read, EIO. */
+		if (err == EXEC_ENOEXEC_TRUNC && stat(host, &st) == 0 &&
+		    (uint64_t)st.st_size < sizeof(Elf64_Ehdr))
+			err = EXEC_EIO;
+		else
+			err = interp_error(err);
 		goto out;
 	}
 	ctx->interp_file = file_from_fd(ctx->interp.fd, maps_name);
