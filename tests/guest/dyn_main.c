@@ -1,8 +1,10 @@
 /* A dynamically linked program for tests/guest/dynamic-loader.test: calls
  * into libdynlib.so (found through LD_LIBRARY_PATH, or interposed by
  * LD_PRELOAD), dlopens libm and the plugin named by argv[1], and uses the
- * plugin's thread-local counter from two threads. Prints what it saw. */
+ * plugin's thread-local counter from two threads; calls libm's log through
+ * the PLT. Prints what it saw. */
 #include <dlfcn.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 
@@ -27,6 +29,9 @@ int main(int argc, char **argv)
 	pthread_t th;
 
 	printf("linked: %s, counter %d %d\n", lib_name(), lib_next(), lib_next());
+	/* the first call goes through the lazy-binding resolver, which must
+	 * keep the argument registers (xmm0 here) */
+	printf("log(%d) = %.12f\n", argc + 3, log(argc + 3.0));
 	libm = dlopen("libm.so.6", RTLD_NOW);
 	if (!libm) {
 		printf("dlopen libm: %s\n", dlerror());
