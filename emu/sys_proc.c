@@ -390,6 +390,27 @@ static long sys_sched_yield(machine_t *m, struct task_struct *t, const uint64_t 
 	return 0;
 }
 
+/* membarrier (Linux 6.1's commands without the rseq ones, as rseq is
+ * ENOSYS here). One CPU runs every task, and entering the guest kernel is
+ * already a full barrier, so each barrier is done once asked for. Not
+ * kept: the per-process registration, whose absence makes Linux's
+ * PRIVATE_EXPEDITED commands fail with EPERM. musl's dynamic loader asks
+ * for them. */
+#define MEMBARRIER_SUPPORTED 0x7f    /* QUERY .. REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
+
+static long sys_membarrier(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int cmd = (int)a[0];
+
+	if (a[1])
+		return -EINVAL;
+	if (cmd == 0)
+		return MEMBARRIER_SUPPORTED;
+	if (cmd < 0 || (cmd & (cmd - 1)) || !(cmd & MEMBARRIER_SUPPORTED))
+		return -EINVAL;
+	return 0;
+}
+
 static long sys_getrandom(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	uint8_t buf[256];
@@ -607,6 +628,7 @@ void sys_proc_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_setrlimit, sys_setrlimit);
 	SYSCALL(table, SYS_sched_getaffinity, sys_sched_getaffinity);
 	SYSCALL(table, SYS_sched_yield, sys_sched_yield);
+	SYSCALL(table, SYS_membarrier, sys_membarrier);
 	SYSCALL(table, SYS_getcpu, sys_getcpu);
 	SYSCALL(table, SYS_getrandom, sys_getrandom);
 	SYSCALL(table, SYS_sysinfo, sys_sysinfo);
