@@ -869,6 +869,75 @@ START_TEST(test_load_interp_resolved)
 }
 END_TEST
 
+/* Randomised, a PIE with an interpreter moves up from ELF_ET_DYN_BASE by
+ * up to 2^28 pages, its brk follows its bss (plus a page and up to 32
+ * MiB), and the interpreter goes below the randomised mmap base. */
+START_TEST(test_load_interp_randomised)
+{
+	struct tmpdir t;
+	struct img m, ld;
+	struct load a, b;
+	char path[300], ldpath[300];
+
+	tmpdir_init(&t);
+	img_init(&ld, ET_DYN, 0);
+	img_write(&t, "ld.so", &ld, ldpath, sizeof(ldpath));
+	img_init(&m, ET_DYN, 0);
+	add_interp_named(&m, ldpath, strlen(ldpath) + 1);
+	img_write(&t, "prog", &m, path, sizeof(path));
+	load_init(&a, path);
+	load_init(&b, path);
+	a.params.deterministic = b.params.deterministic = false;
+	b.seed = 4242;
+	ck_assert_int_eq(do_load(&a), EXEC_OK);
+	ck_assert_int_eq(do_load(&b), EXEC_OK);
+	ck_assert_uint_ne(a.res.load_bias, b.res.load_bias);
+	ck_assert_uint_ne(a.res.interp_base, b.res.interp_base);
+	for (int i = 0; i < 2; i++) {
+		struct load *x = i ? &b : &a;
+		uint64_t end = x->res.load_bias + 0x5000;
+
+		ck_assert_uint_ge(x->res.load_bias, 0x555555554000ULL);
+		ck_assert_uint_lt(x->res.load_bias, 0x555555554000ULL + (1ULL << 40));
+		ck_assert_uint_eq(x->res.load_bias % PAGE_SIZE, 0);
+		ck_assert_uint_ge(x->mm->start_brk, end + PAGE_SIZE);
+		ck_assert_uint_lt(x->mm->start_brk, end + PAGE_SIZE + (32 << 20));
+		ck_assert_uint_eq(x->res.interp_base, x->mm->mmap_base - 0x5000);
+	}
+	load_fini(&a);
+	load_fini(&b);
+	tmpdir_fini(&t);
+}
+END_TEST
+
+/* An ET_EXEC interpreter goes where its headers say; AT_BASE is then 0. */
+START_TEST(test_load_interp_exec)
+{
+	struct tmpdir t;
+	struct img m, ld;
+	struct load l;
+	char path[300], ldpath[300];
+	uint64_t auxv;
+
+	tmpdir_init(&t);
+	img_init(&ld, ET_EXEC, 0x200000);
+	img_write(&t, "ld.so", &ld, ldpath, sizeof(ldpath));
+	img_init(&m, ET_DYN, 0);
+	add_interp_named(&m, ldpath, strlen(ldpath) + 1);
+	img_write(&t, "prog", &m, path, sizeof(path));
+	load_init(&l, path);
+	ck_assert_int_eq(do_load(&l), EXEC_OK);
+	ck_assert_uint_eq(l.res.interp_base, 0);
+	ck_assert_uint_eq(l.res.entry, 0x200000 + IMG_CODE);
+	assert_vma(l.mm, 0x200000, 0x202000, VM_READ | VM_EXEC | MAY_ALL, true, 0);
+	auxv = auxv_addr(l.mm, l.res.stack_pointer);
+	ck_assert_uint_eq(auxv_get(l.mm, auxv, AT_BASE), 0);
+	ck_assert_uint_eq(auxv_get(l.mm, auxv, AT_ENTRY), 0x555555554000ULL + IMG_CODE);
+	load_fini(&l);
+	tmpdir_fini(&t);
+}
+END_TEST
+
 /* What execve says about interpreters it cannot use: a missing one is
  * ENOENT, one that is no x86-64 ELF is ELIBBAD; nothing stays mapped. */
 START_TEST(test_load_interp_errors)
@@ -1270,6 +1339,8 @@ static Suite *loader_suite(void)
 	tcase_add_test(tc, test_load_static_pie_aligned);
 	tcase_add_test(tc, test_load_with_interp);
 	tcase_add_test(tc, test_load_interp_resolved);
+	tcase_add_test(tc, test_load_interp_exec);
+	tcase_add_test(tc, test_load_interp_randomised);
 	tcase_add_test(tc, test_load_interp_errors);
 	tcase_add_test(tc, test_load_exec_stack);
 	tcase_add_test(tc, test_load_readonly_bss);
