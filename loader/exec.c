@@ -314,6 +314,29 @@ static uint64_t maximum_alignment(const struct elf_image *img)
 	return align;
 }
 
+/* The PT_LOADs' extent: the lowest p_vaddr and its header, and the end of
+ * the highest segment (validation guarantees at least one PT_LOAD). */
+static const Elf64_Phdr *load_span(const struct elf_image *img, uint64_t *lo, uint64_t *hi)
+{
+	const Elf64_Phdr *first = NULL;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
+		const Elf64_Phdr *ph = &img->phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_vaddr < *lo) {
+			*lo = ph->p_vaddr;
+			first = ph;
+		}
+		if (ph->p_vaddr + ph->p_memsz > *hi)
+			*hi = ph->p_vaddr + ph->p_memsz;
+	}
+	return first;
+}
+
 /* Where the image goes. ET_EXEC: where it says. A PIE with an interpreter:
  * at ELF_ET_DYN_BASE (0x555555554000 without ASLR) plus arch_mmap_rnd,
  * aligned down to the largest p_align, out of the mmap region's way. A
@@ -355,24 +378,13 @@ static enum exec_error choose_load_bias(struct exec_ctx *ctx, const Elf64_Phdr *
 static enum exec_error map_segments(struct exec_ctx *ctx)
 {
 	const struct elf_image *img = &ctx->img;
-	const Elf64_Phdr *first = NULL;
-	uint64_t lo = UINT64_MAX, hi = 0;
+	const Elf64_Phdr *first;
+	uint64_t lo, hi;
 	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0;
 	uint64_t elf_brk = 0, phdr_addr = 0;
 	enum exec_error err;
 
-	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
-		const Elf64_Phdr *ph = &img->phdr[i];
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (ph->p_vaddr < lo) {
-			lo = ph->p_vaddr;
-			first = ph;
-		}
-		if (ph->p_vaddr + ph->p_memsz > hi)
-			hi = ph->p_vaddr + ph->p_memsz;
-	}
+	first = load_span(img, &lo, &hi);
 	err = choose_load_bias(ctx, first, lo, hi);
 	if (err != EXEC_OK)
 		return err;
@@ -534,22 +546,11 @@ out:
 static enum exec_error load_elf_interp(struct exec_ctx *ctx)
 {
 	const struct elf_image *img = &ctx->interp;
-	const Elf64_Phdr *first = NULL;
-	uint64_t lo = UINT64_MAX, hi = 0, base = 0;
+	const Elf64_Phdr *first;
+	uint64_t lo, hi, base = 0;
 	enum exec_error err;
 
-	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
-		const Elf64_Phdr *ph = &img->phdr[i];
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (ph->p_vaddr < lo) {
-			lo = ph->p_vaddr;
-			first = ph;
-		}
-		if (ph->p_vaddr + ph->p_memsz > hi)
-			hi = ph->p_vaddr + ph->p_memsz;
-	}
+	first = load_span(img, &lo, &hi);
 	if (img->ehdr.e_type == ET_DYN) {
 		int64_t addr = get_unmapped_area(ctx->mm, ctx->interp_file, 0,
 						 ELF_PAGEALIGN(hi) - ELF_PAGESTART(lo),
