@@ -1,8 +1,9 @@
 /* Two processes of one dynamically linked program, alive at once: the
  * parent runs itself again (fork + exec of /proc/self/exe), waits until the
  * child has run its libc code, and prints libc's text mapping (Rss, Pss,
- * Shared_Clean, in kB) from both processes' /proc/PID/smaps. Built by
- * tests/guest/dynamic-sharing.test with the host's cc, dynamically. */
+ * and Shared: Shared_Clean + Shared_Dirty, in kB) from both processes'
+ * /proc/PID/smaps. Built by tests/guest/dynamic-sharing.test with the
+ * host's cc, dynamically, against a private copy of libc.so.6. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@
 #include <unistd.h>
 
 struct text_usage {
-	unsigned long rss, pss, shared_clean;
+	unsigned long rss, pss, shared;
 };
 
 /* The executable mapping of libc.so.6 in /proc/PID/smaps. */
@@ -38,8 +39,9 @@ static int libc_text(pid_t pid, struct text_usage *u)
 			u->rss += v;
 		} else if (in_text && sscanf(line, "Pss: %lu", &v) == 1) {
 			u->pss += v;
-		} else if (in_text && sscanf(line, "Shared_Clean: %lu", &v) == 1) {
-			u->shared_clean += v;
+		} else if (in_text && (sscanf(line, "Shared_Clean: %lu", &v) == 1 ||
+					 sscanf(line, "Shared_Dirty: %lu", &v) == 1)) {
+			u->shared += v;
 		}
 	}
 	fclose(f);
@@ -95,10 +97,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dyn_share: no libc.so.6 text mapping in smaps\n");
 		return 1;
 	}
-	printf("parent libc text: Rss %lu Pss %lu Shared_Clean %lu\n", p.rss, p.pss,
-	       p.shared_clean);
-	printf("child libc text: Rss %lu Pss %lu Shared_Clean %lu\n", c.rss, c.pss,
-	       c.shared_clean);
+	printf("parent libc text: Rss %lu Pss %lu Shared %lu\n", p.rss, p.pss, p.shared);
+	printf("child libc text: Rss %lu Pss %lu Shared %lu\n", c.rss, c.pss, c.shared);
 	fflush(stdout);
 	close(go[1]);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
