@@ -211,7 +211,8 @@ static int exec_to_vmemu_error(enum exec_error e)
 {
 	switch (e) {
 	case EXEC_OK: return 0;
-	case EXEC_ENOENT: return VMEMU_ERR_NOENT;
+	case EXEC_ENOENT:
+	case EXEC_ENOENT_INTERP: return VMEMU_ERR_NOENT;
 	case EXEC_EACCES:
 	case EXEC_EISDIR: return VMEMU_ERR_ACCES;
 	case EXEC_ENOMEM: return VMEMU_ERR_NOMEM;

@@ -1,6 +1,7 @@
-/* libvmemu, machine layer: run x86-64 Linux static ELF programs on Unicorn
- * under a guest kernel (processes, system calls, signals, /proc) over the
- * mm layer of <vmemu/mm.h>. The machine opens and owns its Unicorn engine.
+/* libvmemu, machine layer: run x86-64 Linux ELF programs (static or
+ * dynamically linked) on Unicorn under a guest kernel (processes, system
+ * calls, signals, /proc) over the mm layer of <vmemu/mm.h>. The machine
+ * opens and owns its Unicorn engine.
  *
  * Thread safety: a machine belongs to one thread at a time; different
  * machines in one process are fully independent (the library keeps no

@@ -48,6 +48,13 @@ HOST_TESTS = \
 	tests/guest/sockets-http.test \
 	tests/guest/net-policy.test
 TESTS += $(HOST_TESTS)
+# Dynamically linked programs built here with the host's cc: ld.so's
+# features (dlopen, TLS of modules, LD_PRELOAD, LD_LIBRARY_PATH, musl's
+# loader) and libc's text shared between two processes (PSS halved).
+DYNAMIC_TESTS = tests/guest/dynamic-loader.test tests/guest/dynamic-sharing.test
+TESTS += $(DYNAMIC_TESTS)
+EXTRA_DIST += $(DYNAMIC_TESTS) tests/guest/dyn_share.c tests/guest/dyn_main.c \
+	tests/guest/dyn_lib.c tests/guest/dyn_preload.c
 # --report: per-process and system reports, JSON checked against its schema.
 TESTS += tests/guest/report.test
 EXTRA_DIST += tests/guest/report.test tests/guest/report-validate.py
