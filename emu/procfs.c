@@ -556,6 +556,9 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 			gen_statm(pt, &sb);
 		else if (!strcmp(sub, "stat"))
 			procfs_task_stat(m, pt, &sb);
+		else if (!strcmp(sub, "auxv"))
+			pt->mm ? sb_append(&sb, pt->mm->saved_auxv,
+					   (size_t)pt->mm->saved_auxv_words * sizeof(uint64_t)) : (void)0;
 		else if (!strcmp(sub, "pagemap"))
 			;       /* read through procfs_pagemap_read, not as text */
 		else if (!strcmp(sub, "oom_score_adj"))
@@ -702,7 +705,7 @@ bool procfs_is_generated(const char *p)
 	};
 	static const char *const per_task[] = {
 		"maps", "smaps", "smaps_rollup", "status", "statm", "stat", "comm", "cmdline", "environ",
-		"pagemap",
+		"pagemap", "auxv",
 		"oom_score", "oom_score_adj",
 	};
 	const char *sub;

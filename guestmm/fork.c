@@ -3,6 +3,8 @@
  * kernel/fork.c (dup_mm, for fork, belongs here too). */
 #include <errno.h>
 
+#include <string.h>
+
 #include "mm.h"
 #include "rmap.h"
 #include "slab.h"
@@ -50,6 +52,8 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 	mm->arg_end = oldmm->arg_end;
 	mm->env_start = oldmm->env_start;
 	mm->env_end = oldmm->env_end;
+	memcpy(mm->saved_auxv, oldmm->saved_auxv, sizeof(mm->saved_auxv));
+	mm->saved_auxv_words = oldmm->saved_auxv_words;
 	mm->def_flags = oldmm->def_flags;
 	mm->rlim_stack = oldmm->rlim_stack;
 	mm->hiwater_rss = 0;

@@ -207,6 +207,8 @@ enum {
 	NR_MM_COUNTERS
 };
 
+#define MM_SAVED_AUXV_WORDS 64
+
 struct mm_struct {
 	struct pglist_data *node;
 	pfn_t pgd;                    /* frame of the top-level table */
@@ -220,6 +222,10 @@ struct mm_struct {
 	uint64_t start_code, end_code, start_data, end_data;
 	uint64_t start_brk, brk, start_stack;
 	uint64_t arg_start, arg_end, env_start, env_end;
+	/* The auxv exec gave the process, AT_NULL pair included (Linux's
+	 * saved_auxv, what /proc/PID/auxv shows). */
+	uint64_t saved_auxv[MM_SAVED_AUXV_WORDS];
+	int saved_auxv_words;
 
 	long rss_stat[NR_MM_COUNTERS];
 	long hiwater_rss;             /* peak of the RSS counters, in pages */

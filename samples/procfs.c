@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -179,6 +180,29 @@ int main(void)
 		}
 		close(fd);
 		close(self);
+	}
+
+	/* /proc/self/auxv: what getauxval reads, ending with AT_NULL (not
+	 * AT_HWCAP: static glibc keeps its own value there). */
+	{
+		uint64_t av[128];
+		int fd = open("/proc/self/auxv", O_RDONLY);
+		ssize_t len = fd < 0 ? -1 : read(fd, av, sizeof(av));
+		int same = len > 0, ends = 0;
+
+		for (ssize_t i = 0; i + 1 < len / 8; i += 2) {
+			if (av[i] == AT_NULL) {
+				ends = i + 2 == len / 8;
+				break;
+			}
+			if (av[i] == AT_PAGESZ || av[i] == AT_ENTRY || av[i] == AT_PHDR ||
+			    av[i] == AT_RANDOM)
+				same &= getauxval(av[i]) == av[i + 1];
+		}
+		printf("/proc/self/auxv matches getauxval: %s, ends with AT_NULL: %s\n", yes(same),
+		       yes(ends));
+		if (fd >= 0)
+			close(fd);
 	}
 
 	n = read_file("/proc/stat", buf, sizeof(buf));
