@@ -171,7 +171,7 @@ void vmemu_node_destroy(vmemu_node *n)
 	while (!list_empty(&n->address_spaces))
 		vmemu_as_destroy(list_first_entry(&n->address_spaces, struct vmemu_as, link));
 	mmu_detach(n);
-	if (n->ram_mapped)
+	if (n->ram_mapped && !n->engine_closing)
 		uc_mem_unmap(n->uc, 0, n->ram_bytes);
 	if (n->pgdat)
 		pgdat_destroy(n->pgdat);

@@ -33,6 +33,10 @@ struct vmemu_node {
 	uint8_t *ram;                   /* guest-physical 0, host mapping */
 	uint64_t ram_bytes;
 	int ram_mapped;                 /* uc_mem_map_ptr succeeded */
+	int engine_closing;             /* uc_close follows the node's end:
+	                                   skip uc_mem_unmap, which flushes
+	                                   the TLB page by page (7 ms for
+	                                   256 MiB) */
 	struct pglist_data *pgdat;      /* the guest mm's node over ram */
 	pfn_t trampoline_pfn;           /* frame of KERNEL_TRAMPOLINE */
 

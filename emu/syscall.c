@@ -68,7 +68,10 @@ static void hook_syscall(uc_engine *uc, void *user)
 	if (m->stop != STOP_SYSCALL && !signal_pending(t) && t->state == TASK_RUNNING &&
 	    !(ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)) {
 		t->in_syscall = false;
-		return;
+		/* A task running without the block hook stops here when the
+		 * run loop must install it or run kswapd (preempt.c). */
+		if (!preempt_stop_at_syscall(m))
+			return;
 	}
 	m->stop = STOP_SYSCALL;
 	/* RIP then reads as the instruction after `syscall`. */
