@@ -166,6 +166,17 @@ static void sigpipe_restore(struct sigpipe_hold *h, bool epipe)
 	pthread_sigmask(SIG_SETMASK, &h->old, NULL);
 }
 
+/* Only FIFOs and sockets raise SIGPIPE; a host fd's type never changes. */
+static bool may_raise_sigpipe(struct vfile *f)
+{
+	struct stat st;
+
+	if (!f->pipe_like)
+		f->pipe_like = fstat(f->host_fd, &st) || S_ISFIFO(st.st_mode) ||
+			       S_ISSOCK(st.st_mode) ? 1 : -1;
+	return f->pipe_like > 0;
+}
+
 static long get_path(struct task_struct *t, uint64_t uaddr, char *buf)
 {
 	return strncpy_from_user(t->mm, buf, uaddr, PATH_MAX);
@@ -396,10 +407,10 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 	size_t bufsz = total < RW_CHUNK ? total : RW_CHUNK;
 	struct ucursor cur = { seg, nseg, 0, 0 };
 	struct sigpipe_hold hold;
-	bool epipe = false, coop;
+	bool epipe = false, coop, hold_sigpipe;
 	int regular = -1;
 	long ret = 0;
-	char *buf;
+	char *buf, small[4096];
 
 	/* The open mode first: a read of a write-only descriptor (a pipe's
 	 * write end) must fail, not wait for data that cannot come. */
@@ -434,10 +445,13 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 		else
 			coop = false;
 	}
-	buf = malloc(bufsz ? bufsz : 1);
+	/* Small transfers (most syscalls) bounce on the stack, and only a
+	 * write to a pipe or socket pays for holding SIGPIPE back. */
+	buf = bufsz <= sizeof(small) ? small : malloc(bufsz);
 	if (!buf)
 		return -ENOMEM;
-	if (write)
+	hold_sigpipe = write && may_raise_sigpipe(f);
+	if (hold_sigpipe)
 		sigpipe_block(&hold);
 	for (;;) {
 		size_t want = total - done < bufsz ? total - done : bufsz;
@@ -490,8 +504,9 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 				break;
 		}
 	}
-	free(buf);
-	if (write)
+	if (buf != small)
+		free(buf);
+	if (hold_sigpipe)
 		sigpipe_restore(&hold, epipe);
 	if (epipe)
 		send_sigpipe(t);

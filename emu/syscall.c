@@ -56,11 +56,12 @@ static void hook_syscall(uc_engine *uc, void *user)
 	 * registers are about to be replaced (sigreturn, execve) or gone. */
 	if (t->syscall_action == ACTION_NONE &&
 	    (t->state == TASK_RUNNING || t->state == TASK_INTERRUPTIBLE)) {
+		static const int out_regs[] = { UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_R11 };
+		void *const out[] = { &ret, &rcx, &r11 };
+
 		rcx = v[7] + 2;
 		r11 = v[8] & 0xffffffff;
-		uc_reg_write(uc, UC_X86_REG_RAX, &ret);
-		uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
-		uc_reg_write(uc, UC_X86_REG_R11, &r11);
+		uc_reg_write_batch(uc, (int *)out_regs, out, 3);
 	}
 	/* A restart code with no signal to deliver (a host signal for vmemu
 	 * itself, or one the guest ignores) restarts the syscall after the

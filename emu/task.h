@@ -30,6 +30,8 @@ struct vfile {
 	uint64_t pos;            /* VFILE_BUFFER offset */
 	bool generated;          /* a /proc or /sys file the kernel makes (procfs.c) */
 	bool random_dev;         /* /dev/random or /dev/urandom: seeded when deterministic */
+	signed char pipe_like;   /* host fd is a FIFO or socket (a write may raise
+	                            SIGPIPE): 1 yes, -1 no, 0 not looked at yet */
 };
 
 struct files_struct {
