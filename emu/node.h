@@ -44,6 +44,8 @@ struct vmemu_node {
 	struct mm_struct *active_mm;    /* whose tables the hook walks */
 	struct vmemu_as *active_as;     /* its handle, when it has one */
 	int invalidating_code;          /* the direct map may be fetched */
+	int tlb_batch;                  /* in a batch (mmu_tlb_batch_begin): */
+	int tlb_flush_pending;          /* a flush waits for its end */
 	uint64_t fills_since_flush;     /* lets QEMU's TLB grow (fact 3) */
 	struct vmemu_fault last_fault;  /* the latest refused fill */
 	int fault_recorded;
@@ -64,6 +66,10 @@ struct vmemu_node {
 
 /* mmu.c: the fill hook and the TLB-coherence operations guestmm calls. */
 int mmu_attach(struct vmemu_node *n);
+/* Around guest-kernel work that runs no guest code (a syscall): the TLB
+ * flushes it asks for become one at the end (mmu.c). */
+void mmu_tlb_batch_begin(struct vmemu_node *n);
+void mmu_tlb_batch_end(struct vmemu_node *n);
 void mmu_detach(struct vmemu_node *n);
 /* A context switch to another address space: flushes when it changes. */
 void node_switch_mm(struct vmemu_node *n, struct mm_struct *mm, struct vmemu_as *as);

@@ -34,7 +34,9 @@ static void hook_syscall(uc_engine *uc, void *user)
 	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
 		strace_enter(m, t, nr, &v[1], &sc);
 	if (nr < NR_SYSCALLS && m->syscalls[nr].fn) {
+		mmu_tlb_batch_begin(m->mmu);
 		ret = m->syscalls[nr].fn(m, t, &v[1]);
+		mmu_tlb_batch_end(m->mmu);
 	} else {
 		ret = -ENOSYS;
 		/* Named once per number, not at every call. */
