@@ -161,7 +161,9 @@ static void run_once(machine_t *m, struct task_struct *t)
 	m->stop = STOP_NONE;
 	/* Without the block hook only a host signal handler can stop a
 	 * computing task (preempt.c); one that came in since the loop looked
-	 * is taken first. */
+	 * is taken first. One landing inside uc_emu_start before it starts
+	 * executing is lost (Unicorn clears its stop request there): it is
+	 * taken at the next syscall, and --timeout fires again. */
 	m->async_stop = 0;
 	m->hookless_running = !m->block_hook_on;
 	if (m->hookless_running && m->host_event) {
