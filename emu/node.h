@@ -70,6 +70,9 @@ int mmu_attach(struct vmemu_node *n);
  * flushes it asks for become one at the end (mmu.c). */
 void mmu_tlb_batch_begin(struct vmemu_node *n);
 void mmu_tlb_batch_end(struct vmemu_node *n);
+/* Drop every translation of guest code (a hook added or removed must see
+ * all blocks translated again): node.c. */
+void node_drop_translations(struct vmemu_node *n);
 void mmu_detach(struct vmemu_node *n);
 /* A context switch to another address space: flushes when it changes. */
 void node_switch_mm(struct vmemu_node *n, struct mm_struct *mm, struct vmemu_as *as);

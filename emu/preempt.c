@@ -107,6 +107,21 @@ bool preempt_needed(machine_t *m)
 	return !t || catches_forwarded(t);
 }
 
+static int block_hook_set(machine_t *m, bool on)
+{
+	if (on) {
+		if (uc_hook_add(m->uc, &m->hook_block, UC_HOOK_BLOCK, hook_block, m, 1, 0)
+		    != UC_ERR_OK)
+			return VMEMU_ERR_UNICORN;
+	} else {
+		uc_hook_del(m->uc, m->hook_block);
+	}
+	m->block_hook_on = on;
+	m->lone_slices = 0;
+	m->slice_blocks = 0;
+	return 0;
+}
+
 /* At a scheduling point (no code is running): install or remove the hook.
  * Either way every translated block goes: a block translated without the
  * hook never calls it (Unicorn decides at translation), one translated
@@ -114,23 +129,16 @@ bool preempt_needed(machine_t *m)
 int preempt_update(machine_t *m)
 {
 	bool want = preempt_needed(m);
+	int err;
 
 	if (want == m->block_hook_on)
 		return 0;
 	if (!want && m->lone_slices < LONE_SLICES_BEFORE_DROP)
 		return 0;
-	if (want) {
-		if (uc_hook_add(m->uc, &m->hook_block, UC_HOOK_BLOCK, hook_block, m, 1, 0)
-		    != UC_ERR_OK)
-			return VMEMU_ERR_UNICORN;
-	} else {
-		uc_hook_del(m->uc, m->hook_block);
-	}
-	m->block_hook_on = want;
-	m->lone_slices = 0;
-	m->slice_blocks = 0;
-	uc_ctl_flush_tb(m->uc);
-	return 0;
+	err = block_hook_set(m, want);
+	if (!err)
+		node_drop_translations(m->mmu);
+	return err;
 }
 
 /* At the end of a syscall of a task running without the hook: whether to
@@ -160,12 +168,13 @@ bool preempt_async_stop_ok(machine_t *m, int sig)
 	       t->sighand->action[sig - 1].handler == K_SIG_DFL;
 }
 
-/* Deterministic runs count every block from the first. */
+/* Deterministic runs count every block from the first: the hook is there
+ * before any guest code is translated. */
 int preempt_init(machine_t *m)
 {
 	m->block_hook_on = false;
 	m->lone_slices = LONE_SLICES_BEFORE_DROP;
 	if (!m->cfg.deterministic)
 		return 0;
-	return preempt_update(m);
+	return block_hook_set(m, true);
 }

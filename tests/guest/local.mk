@@ -42,6 +42,7 @@ HOST_TESTS = \
 	tests/guest/deterministic.test \
 	tests/guest/host-io.test \
 	tests/guest/nondet.test \
+	tests/guest/footprint.test \
 	tests/guest/sockets-http.test \
 	tests/guest/net-policy.test
 TESTS += $(HOST_TESTS)
