@@ -164,6 +164,9 @@ void vmemu_machine_destroy(vmemu_machine *m)
 	inject_free(m);
 	if (m->capstone)
 		cs_close(&m->capstone);
+	/* The engine goes too: it drops the RAM mapping itself. */
+	if (m->mmu)
+		m->mmu->engine_closing = 1;
 	vmemu_node_destroy(m->mmu);
 	if (m->uc)
 		uc_close(m->uc);

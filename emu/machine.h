@@ -66,6 +66,13 @@ struct vmemu_machine {
 	struct task_struct *engine_owner;  /* whose registers the engine holds */
 	int nr_live_tasks;
 	uint64_t slice_blocks;
+	/* The block hook (preempt.c): whether it is installed, the time
+	 * slices the last task has run alone with it, and whether the engine
+	 * runs without it now (a host signal handler may then stop it). */
+	bool block_hook_on;
+	int lone_slices;
+	volatile sig_atomic_t hookless_running;
+	volatile sig_atomic_t async_stop;   /* such a handler stopped it */
 	int next_pid;
 	int first_pid;
 	int first_status;               /* wait status of the first process */
@@ -138,6 +145,13 @@ void cpu_enter_user(machine_t *m);
 bool cpu_at_user_entry(uint64_t rip);
 void cpu_write_iret_frame(machine_t *m, uint64_t rip, uint64_t rsp);
 void cpu_clear_exception_state(machine_t *m);
+
+/* preempt.c */
+int preempt_init(machine_t *m);
+bool preempt_needed(machine_t *m);
+int preempt_update(machine_t *m);
+bool preempt_stop_at_syscall(machine_t *m);
+bool preempt_async_stop_ok(machine_t *m, int sig);
 
 /* run.c */
 int machine_run(machine_t *m);

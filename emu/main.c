@@ -893,7 +893,9 @@ int main(int argc, char **argv)
 	running = m;
 	install_handlers();
 	if (timeout_s > 0) {
-		struct itimerval it = { { 0, 0 }, { (time_t)timeout_s,
+		/* Repeating after it fires: a stop request that lands while
+		 * the engine is being entered is made again (emu/preempt.c). */
+		struct itimerval it = { { 0, 200000 }, { (time_t)timeout_s,
 			(suseconds_t)((timeout_s - (double)(time_t)timeout_s) * 1e6) } };
 
 		if (!it.it_value.tv_sec && !it.it_value.tv_usec)

@@ -15,8 +15,32 @@ static void mmu_flush_tlb(void *host)
 {
 	struct vmemu_node *n = host;
 
+	if (n->tlb_batch) {
+		n->tlb_flush_pending = 1;
+		return;
+	}
 	uc_ctl_flush_tlb(n->uc);
 	n->fills_since_flush = 0;
+}
+
+/* A batch of guest-kernel work that no guest code runs in (a syscall):
+ * its TLB flushes (one per VMA at exit, one per dropped code frame, the
+ * switch of an execve) become one at the end. Only guest code uses the
+ * TLB's user entries; the kernel walks the tables itself, and its alias
+ * look-ups (mmu_invalidate_code) are in the kernel half, which the
+ * entries left behind map to the same frames. */
+void mmu_tlb_batch_begin(struct vmemu_node *n)
+{
+	n->tlb_batch = 1;
+}
+
+void mmu_tlb_batch_end(struct vmemu_node *n)
+{
+	n->tlb_batch = 0;
+	if (n->tlb_flush_pending) {
+		n->tlb_flush_pending = 0;
+		mmu_flush_tlb(n);
+	}
 }
 
 /* Drop the translations of a frame's code through its direct-map alias:

@@ -33,6 +33,10 @@ struct vmemu_node {
 	uint8_t *ram;                   /* guest-physical 0, host mapping */
 	uint64_t ram_bytes;
 	int ram_mapped;                 /* uc_mem_map_ptr succeeded */
+	int engine_closing;             /* uc_close follows the node's end:
+	                                   skip uc_mem_unmap, which flushes
+	                                   the TLB page by page (7 ms for
+	                                   256 MiB) */
 	struct pglist_data *pgdat;      /* the guest mm's node over ram */
 	pfn_t trampoline_pfn;           /* frame of KERNEL_TRAMPOLINE */
 
@@ -40,6 +44,8 @@ struct vmemu_node {
 	struct mm_struct *active_mm;    /* whose tables the hook walks */
 	struct vmemu_as *active_as;     /* its handle, when it has one */
 	int invalidating_code;          /* the direct map may be fetched */
+	int tlb_batch;                  /* in a batch (mmu_tlb_batch_begin): */
+	int tlb_flush_pending;          /* a flush waits for its end */
 	uint64_t fills_since_flush;     /* lets QEMU's TLB grow (fact 3) */
 	struct vmemu_fault last_fault;  /* the latest refused fill */
 	int fault_recorded;
@@ -60,6 +66,13 @@ struct vmemu_node {
 
 /* mmu.c: the fill hook and the TLB-coherence operations guestmm calls. */
 int mmu_attach(struct vmemu_node *n);
+/* Around guest-kernel work that runs no guest code (a syscall): the TLB
+ * flushes it asks for become one at the end (mmu.c). */
+void mmu_tlb_batch_begin(struct vmemu_node *n);
+void mmu_tlb_batch_end(struct vmemu_node *n);
+/* Drop every translation of guest code (a hook added or removed must see
+ * all blocks translated again): node.c. */
+void node_drop_translations(struct vmemu_node *n);
 void mmu_detach(struct vmemu_node *n);
 /* A context switch to another address space: flushes when it changes. */
 void node_switch_mm(struct vmemu_node *n, struct mm_struct *mm, struct vmemu_as *as);

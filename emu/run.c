@@ -159,7 +159,19 @@ static void run_once(machine_t *m, struct task_struct *t)
 	if (cpu_at_user_entry(rip))
 		cpu_write_iret_frame(m, t->entry_rip, t->entry_rsp);
 	m->stop = STOP_NONE;
+	/* Without the block hook only a host signal handler can stop a
+	 * computing task (preempt.c); one that came in since the loop looked
+	 * is taken first. One landing inside uc_emu_start before it starts
+	 * executing is lost (Unicorn clears its stop request there): it is
+	 * taken at the next syscall, and --timeout fires again. */
+	m->async_stop = 0;
+	m->hookless_running = !m->block_hook_on;
+	if (m->hookless_running && m->host_event) {
+		m->hookless_running = 0;
+		return;
+	}
 	err = uc_emu_start(m->uc, rip, KERNEL_UNTIL, 0, 0);
+	m->hookless_running = 0;
 	uc_reg_read(m->uc, UC_X86_REG_RIP, &rip);
 
 	switch (m->stop) {
@@ -182,6 +194,8 @@ static void run_once(machine_t *m, struct task_struct *t)
 	case STOP_RESCHED:
 		return;
 	case STOP_NONE:
+		if (m->async_stop)
+			return;
 		break;
 	}
 	if (err == UC_ERR_INSN_INVALID) {
@@ -205,86 +219,7 @@ static void run_once(machine_t *m, struct task_struct *t)
 	}
 }
 
-/* Preemption: the block hook is the safe point to stop (DESIGN.md fact 2);
- * it counts blocks and asks for a switch at the end of a time slice when
- * another task could run, or at once when the host asked for something
- * (a signal to forward, a stop).
- *
- * It also keeps the virtual clock. UC_HOOK_BLOCK reports a block's size in
- * bytes, not its instruction count; counting instructions exactly would
- * take a decode (or a cache look-up) per executed block, where the hook
- * must stay at about a nanosecond. So a block costs ceil(bytes / 4)
- * instructions (4 bytes being about the average x86-64 instruction
- * length in compiled code) and an instruction 1 ns: a 1 GHz machine of
- * one instruction per cycle. The estimate only has to be reproducible and
- * roughly proportional to work done: the same code runs the same blocks
- * with the same sizes in every run. A block that the hook stops before it
- * runs is not counted (it is counted when it runs after the switch).
- * Time slices are counted in blocks: TIME_SLICE_BLOCKS, not host time. */
-#define TIME_SLICE_BLOCKS 50000
-#define VCLOCK_BLOCK_NS(size) (((uint64_t)(size) + 3) / 4 + ((size) == 0))
-
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
-{
-	machine_t *m = user;
-
-	m->vclock_ns += VCLOCK_BLOCK_NS(size);
-	if (++m->slice_blocks < TIME_SLICE_BLOCKS && !m->host_event) {
-		/* A sample due (vmemu_config.sample) ends the slice early;
-		 * looked at every 1024 blocks. */
-		if (!m->cfg.sample || (m->slice_blocks & 1023) || !machine_sample_due(m))
-			return;
-		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
-		m->stop = STOP_RESCHED;
-		uc_emu_stop(uc);
-		return;
-	}
-	if (m->host_event) {
-		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
-		m->stop = STOP_RESCHED;
-		uc_emu_stop(uc);
-		return;
-	}
-	m->slice_blocks = 0;
-	/* kswapd and samples run between slices (machine_run), even with
-	 * one task. */
-	if (m->nr_live_tasks > 1 || m->node->kswapd_wake || machine_sample_due(m)) {
-		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
-		m->stop = STOP_RESCHED;
-		uc_emu_stop(uc);
-	}
-}
-
 /* ---- requests from the host ---- */
-
-/* Async-signal-safe: only flags and a write to the wake pipe. */
-void vmemu_machine_signal(vmemu_machine *m, int sig)
-{
-	int saved = errno;
-	char c = 0;
-
-	if (!m || sig <= 0 || sig > 32)
-		return;
-	__atomic_fetch_or(&m->host_sigs, 1u << (sig - 1), __ATOMIC_SEQ_CST);
-	m->host_event = 1;
-	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
-		(void)0;     /* full: a wake-up is pending anyway */
-	errno = saved;
-}
-
-void vmemu_machine_stop(vmemu_machine *m)
-{
-	int saved = errno;
-	char c = 0;
-
-	if (!m)
-		return;
-	m->stop_requested = 1;
-	m->host_event = 1;
-	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
-		(void)0;
-	errno = saved;
-}
 
 /* The guest's foreground process group: the one a job-control shell gave
  * the terminal (TIOCSPGRP), else the first process's. */
@@ -299,6 +234,51 @@ static int foreground_pgrp(machine_t *m)
 	}
 
 	return first ? first->pgid : m->first_pid;
+}
+
+/* A computing task that runs without the block hook stops only when the
+ * host's request ends it (preempt_async_stop_ok); the rest waits for its
+ * next syscall. */
+static void async_stop(machine_t *m, int sig)
+{
+	if (!m->hookless_running || !preempt_async_stop_ok(m, sig))
+		return;
+	if (!m->stop_requested && m->current->pgid != foreground_pgrp(m))
+		return;
+	m->async_stop = 1;
+	uc_emu_stop(m->uc);
+}
+
+/* Async-signal-safe: only flags, uc_emu_stop (flags too) and a write to
+ * the wake pipe. */
+void vmemu_machine_signal(vmemu_machine *m, int sig)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (!m || sig <= 0 || sig > 32)
+		return;
+	__atomic_fetch_or(&m->host_sigs, 1u << (sig - 1), __ATOMIC_SEQ_CST);
+	m->host_event = 1;
+	async_stop(m, sig);
+	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
+		(void)0;     /* full: a wake-up is pending anyway */
+	errno = saved;
+}
+
+void vmemu_machine_stop(vmemu_machine *m)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (!m)
+		return;
+	m->stop_requested = 1;
+	m->host_event = 1;
+	async_stop(m, 0);
+	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
+		(void)0;
+	errno = saved;
 }
 
 void run_host_events(machine_t *m)
@@ -552,6 +532,8 @@ int machine_run(machine_t *m)
 			continue;
 		if (t->state != TASK_RUNNING)
 			continue;
+		if (preempt_update(m))
+			machine_log(m, VMEMU_LOG_WARNING, "cannot change the block hook");
 		run_once(m, t);
 		if (t->state == TASK_RUNNING)
 			do_signal(m, t);
@@ -565,11 +547,9 @@ int machine_run(machine_t *m)
 	return 0;
 }
 
-/* The block hook must exist before any code is translated (a hook added
- * later misses blocks already translated), so it is installed at start. */
 int run_init(machine_t *m)
 {
-	if (uc_hook_add(m->uc, &m->hook_block, UC_HOOK_BLOCK, hook_block, m, 1, 0) != UC_ERR_OK)
+	if (preempt_init(m))
 		return VMEMU_ERR_UNICORN;
 	if (pipe2(m->wake_pipe, O_CLOEXEC | O_NONBLOCK))
 		return VMEMU_ERR_NOMEM;

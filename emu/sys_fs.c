@@ -168,6 +168,17 @@ static void sigpipe_restore(struct sigpipe_hold *h, bool epipe)
 	pthread_sigmask(SIG_SETMASK, &h->old, NULL);
 }
 
+/* Only FIFOs and sockets raise SIGPIPE; a host fd's type never changes. */
+static bool may_raise_sigpipe(struct vfile *f)
+{
+	struct stat st;
+
+	if (!f->pipe_like)
+		f->pipe_like = fstat(f->host_fd, &st) || S_ISFIFO(st.st_mode) ||
+			       S_ISSOCK(st.st_mode) ? 1 : -1;
+	return f->pipe_like > 0;
+}
+
 static long get_path(struct task_struct *t, uint64_t uaddr, char *buf)
 {
 	return strncpy_from_user(t->mm, buf, uaddr, PATH_MAX);
@@ -416,10 +427,10 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 	struct ucursor cur = { seg, nseg, 0, 0 };
 	struct address_space *wmap = NULL;
 	struct sigpipe_hold hold;
-	bool epipe = false, coop;
+	bool epipe = false, coop, hold_sigpipe;
 	int regular = -1;
 	long ret = 0;
-	char *buf;
+	char *buf, small[4096];
 
 	/* The open mode first: a read of a write-only descriptor (a pipe's
 	 * write end) must fail, not wait for data that cannot come. */
@@ -454,18 +465,28 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 		else
 			coop = false;
 	}
-	/* Page aligned: an O_DIRECT host fd wants it. */
-	if (posix_memalign((void **)&buf, PAGE_SIZE, bufsz ? bufsz : 1))
-		return -ENOMEM;
+	/* Small transfers (most syscalls) bounce on the stack; O_DIRECT wants
+	 * a page-aligned buffer; only a write to a pipe or socket pays for
+	 * holding SIGPIPE back. */
+	if (f->flags & O_DIRECT) {
+		if (posix_memalign((void **)&buf, PAGE_SIZE, bufsz ? bufsz : 1))
+			return -ENOMEM;
+	} else {
+		buf = bufsz <= sizeof(small) ? small : malloc(bufsz);
+		if (!buf)
+			return -ENOMEM;
+	}
 	if (write && vfile_page_cached(f))
 		wmap = vfile_mapping(t, f);
 	/* O_DIRECT goes around the cache: what mappings stored must reach
 	 * the host file first (Linux writes back before direct I/O). */
 	if ((f->flags & O_DIRECT) && pagecache_flush(t, f->host_fd) < 0) {
-		free(buf);
+		if (buf != small)
+			free(buf);
 		return -EIO;
 	}
-	if (write)
+	hold_sigpipe = write && may_raise_sigpipe(f);
+	if (hold_sigpipe)
 		sigpipe_block(&hold);
 	for (;;) {
 		size_t want = total - done < bufsz ? total - done : bufsz;
@@ -522,12 +543,13 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 				break;
 		}
 	}
-	free(buf);
+	if (buf != small)
+		free(buf);
 	if (wmap && done)
 		filemap_stamp(wmap);
 	if (write && done && (f->flags & O_DIRECT))
 		pagecache_invalidate(t, f->host_fd, 0, UINT64_MAX);
-	if (write)
+	if (hold_sigpipe)
 		sigpipe_restore(&hold, epipe);
 	if (epipe)
 		send_sigpipe(t);

@@ -34,7 +34,9 @@ static void hook_syscall(uc_engine *uc, void *user)
 	if (m->cfg.trace & VMEMU_TRACE_SYSCALLS)
 		strace_enter(m, t, nr, &v[1], &sc);
 	if (nr < NR_SYSCALLS && m->syscalls[nr].fn) {
+		mmu_tlb_batch_begin(m->mmu);
 		ret = m->syscalls[nr].fn(m, t, &v[1]);
+		mmu_tlb_batch_end(m->mmu);
 	} else {
 		ret = -ENOSYS;
 		/* Named once per number, not at every call. */
@@ -56,11 +58,12 @@ static void hook_syscall(uc_engine *uc, void *user)
 	 * registers are about to be replaced (sigreturn, execve) or gone. */
 	if (t->syscall_action == ACTION_NONE &&
 	    (t->state == TASK_RUNNING || t->state == TASK_INTERRUPTIBLE)) {
+		static const int out_regs[] = { UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_R11 };
+		void *const out[] = { &ret, &rcx, &r11 };
+
 		rcx = v[7] + 2;
 		r11 = v[8] & 0xffffffff;
-		uc_reg_write(uc, UC_X86_REG_RAX, &ret);
-		uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
-		uc_reg_write(uc, UC_X86_REG_R11, &r11);
+		uc_reg_write_batch(uc, (int *)out_regs, out, 3);
 	}
 	/* A restart code with no signal to deliver (a host signal for vmemu
 	 * itself, or one the guest ignores) restarts the syscall after the
@@ -68,7 +71,10 @@ static void hook_syscall(uc_engine *uc, void *user)
 	if (m->stop != STOP_SYSCALL && !signal_pending(t) && t->state == TASK_RUNNING &&
 	    !(ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)) {
 		t->in_syscall = false;
-		return;
+		/* A task running without the block hook stops here when the
+		 * run loop must install it or run kswapd (preempt.c). */
+		if (!preempt_stop_at_syscall(m))
+			return;
 	}
 	m->stop = STOP_SYSCALL;
 	/* RIP then reads as the instruction after `syscall`. */

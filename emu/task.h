@@ -32,6 +32,8 @@ struct vfile {
 	bool random_dev;         /* /dev/random or /dev/urandom: seeded when deterministic */
 	bool reg_checked;        /* regular is known (pagecache.c) */
 	bool regular;            /* a regular host file */
+	signed char pipe_like;   /* host fd is a FIFO or socket (a write may raise
+	                            SIGPIPE): 1 yes, -1 no, 0 not looked at yet */
 };
 
 struct files_struct {

@@ -18,8 +18,10 @@
  * stand-in) lands at the top of memory, leaving ZONE_DMA and as much of
  * ZONE_DMA32 as possible to the allocations that need them.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "filemap.h"
 #include "page_alloc.h"
@@ -33,6 +35,42 @@ static const char *const zone_names[MAX_NR_ZONES] = { "DMA", "DMA32", "Normal" }
 static const pfn_t zone_end_pfn[MAX_NR_ZONES] = {
 	MAX_DMA_PFN, MAX_DMA32_PFN, (pfn_t)-1,
 };
+
+/* The host memory of the struct page array, in 2 MiB-aligned huge pages
+ * where the host gives them: every entry is written at start-up, and 4 KiB
+ * host faults for it were half the node's set-up time (1024 of them for a
+ * 256 MiB guest). Zeroed, as calloc's. */
+#define MEMMAP_ALIGN (2UL << 20)
+
+static size_t mem_map_bytes(unsigned long nr_pages)
+{
+	return (nr_pages * sizeof(struct page) + MEMMAP_ALIGN - 1) & ~(MEMMAP_ALIGN - 1);
+}
+
+static struct page *mem_map_alloc(unsigned long nr_pages)
+{
+	size_t len = mem_map_bytes(nr_pages);
+	uint8_t *raw = mmap(NULL, len + MEMMAP_ALIGN, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start, end;
+
+	if (raw == MAP_FAILED)
+		return NULL;
+	start = ((uintptr_t)raw + MEMMAP_ALIGN - 1) & ~(MEMMAP_ALIGN - 1);
+	end = start + len;
+	if (start > (uintptr_t)raw)
+		munmap(raw, start - (uintptr_t)raw);
+	if ((uintptr_t)raw + len + MEMMAP_ALIGN > end)
+		munmap((void *)end, (uintptr_t)raw + len + MEMMAP_ALIGN - end);
+	madvise((void *)start, len, MADV_HUGEPAGE);
+	return (struct page *)start;
+}
+
+static void mem_map_free(struct page *mem_map, unsigned long nr_pages)
+{
+	if (mem_map)
+		munmap(mem_map, mem_map_bytes(nr_pages));
+}
 
 static void init_mem_map(struct pglist_data *node)
 {
@@ -132,7 +170,7 @@ struct pglist_data *pgdat_create(uint8_t *ram, unsigned long nr_pages,
 	node = calloc(1, sizeof(*node));
 	if (!node)
 		return NULL;
-	node->mem_map = calloc(nr_pages, sizeof(struct page));
+	node->mem_map = mem_map_alloc(nr_pages);
 	if (!node->mem_map) {
 		free(node);
 		return NULL;
@@ -179,6 +217,6 @@ void pgdat_destroy(struct pglist_data *node)
 	page_cache_destroy(node);
 	kmem_cache_destroy_all(node);
 	swap_destroy(node);
-	free(node->mem_map);
+	mem_map_free(node->mem_map, node->node_present_pages);
 	free(node);
 }

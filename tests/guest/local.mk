@@ -45,6 +45,8 @@ AM_TESTS_ENVIRONMENT += VMEMU_DETERMINISTIC=1; export VMEMU_DETERMINISTIC;
 HOST_TESTS = \
 	tests/guest/deterministic.test \
 	tests/guest/host-io.test \
+	tests/guest/nondet.test \
+	tests/guest/footprint.test \
 	tests/guest/sockets-http.test \
 	tests/guest/net-policy.test
 TESTS += $(HOST_TESTS)
