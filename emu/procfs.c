@@ -15,6 +15,7 @@
 #include "guestmm/task_mmu.h"
 #include "guestmm/filemap.h"
 #include "guestmm/swap.h"
+#include "guestmm/huge_memory.h"
 
 struct strbuf {
 	char *buf;
@@ -244,6 +245,101 @@ static void gen_vmstat(machine_t *m, struct strbuf *sb)
 	for (int i = 0; i < NR_VM_EVENT_ITEMS; i++)
 		if (i != COW_FAULT)
 			sb_printf(sb, "%s %lu\n", vmstat_event_names[i], c->events[i]);
+}
+
+/* /proc/buddyinfo: free blocks of each order, zone by zone. */
+static void gen_buddyinfo(machine_t *m, struct strbuf *sb)
+{
+	for (int z = 0; z < m->node->nr_zones; z++) {
+		const struct zone *zone = &m->node->node_zones[z];
+
+		if (!zone->present_pages)
+			continue;
+		sb_printf(sb, "Node 0, zone %8s ", zone->name);
+		for (int o = 0; o <= MAX_ORDER; o++)
+			sb_printf(sb, "%6lu ", zone->free_area[o].nr_free);
+		sb_printf(sb, "\n");
+	}
+}
+
+/* /proc/pagetypeinfo as Linux prints it, with two migrate types: a
+ * pageblock is Movable when it holds only free and movable (LRU) pages,
+ * Unmovable otherwise (the guest allocator does not group by type, so the
+ * type is read from the block's contents), and its free blocks are
+ * counted under its type. */
+static void gen_pagetypeinfo(machine_t *m, struct strbuf *sb)
+{
+	static const char *const types[2] = { "Unmovable", "Movable" };
+	struct pglist_data *node = m->node;
+	const unsigned long nr = 1UL << HPAGE_PMD_ORDER;
+
+	sb_printf(sb, "Page block order: %d\nPages per block:  %lu\n\n", HPAGE_PMD_ORDER, nr);
+	sb_printf(sb, "Free pages count per migrate type at order ");
+	for (int o = 0; o <= MAX_ORDER; o++)
+		sb_printf(sb, "%6d ", o);
+	sb_printf(sb, "\n");
+	for (int z = 0; z < node->nr_zones; z++) {
+		const struct zone *zone = &node->node_zones[z];
+		unsigned long counts[2][MAX_ORDER + 1] = { { 0 } };
+		pfn_t end = zone->zone_start_pfn + zone->spanned_pages;
+
+		if (!zone->present_pages)
+			continue;
+		for (pfn_t pfn = zone->zone_start_pfn; pfn < end; pfn++) {
+			const struct page *page = pfn_to_page(node, pfn);
+
+			if (PageFlag(page, PG_buddy))
+				counts[pageblock_movable(node, pfn & ~(nr - 1))][page->private]++;
+		}
+		for (int t = 0; t < 2; t++) {
+			sb_printf(sb, "Node %4d, zone %8s, type %12s ", 0, zone->name, types[t]);
+			for (int o = 0; o <= MAX_ORDER; o++)
+				sb_printf(sb, "%6lu ", counts[t][o]);
+			sb_printf(sb, "\n");
+		}
+	}
+	sb_printf(sb, "\nNumber of blocks type     %12s %12s\n", types[0], types[1]);
+	for (int z = 0; z < node->nr_zones; z++) {
+		const struct zone *zone = &node->node_zones[z];
+		unsigned long blocks[2] = { 0, 0 };
+		pfn_t end = zone->zone_start_pfn + zone->spanned_pages;
+
+		if (!zone->present_pages)
+			continue;
+		for (pfn_t b = zone->zone_start_pfn & ~(nr - 1); b < end; b += nr)
+			blocks[pageblock_movable(node, b)]++;
+		sb_printf(sb, "Node %d, zone %8s %12lu %12lu\n", 0, zone->name, blocks[0], blocks[1]);
+	}
+}
+
+/* /sys/kernel/debug/extfrag/extfrag_index: Linux's fragmentation index
+ * of each order, in thousandths printed as a fraction. */
+static void gen_extfrag_index(machine_t *m, struct strbuf *sb)
+{
+	for (int z = 0; z < m->node->nr_zones; z++) {
+		const struct zone *zone = &m->node->node_zones[z];
+
+		if (!zone->present_pages)
+			continue;
+		sb_printf(sb, "Node 0, zone %8s ", zone->name);
+		for (unsigned int o = 0; o <= MAX_ORDER; o++) {
+			int idx = fragmentation_index(m->node, zone, o);
+
+			sb_printf(sb, "%s%d.%03d ", idx < 0 ? "-" : "", abs(idx) / 1000, abs(idx) % 1000);
+		}
+		sb_printf(sb, "\n");
+	}
+}
+
+/* /sys/kernel/mm/transparent_hugepage/enabled: the mode in brackets. */
+static void gen_thp_enabled(machine_t *m, struct strbuf *sb)
+{
+	int mode = m->node->thp_enabled;
+
+	sb_printf(sb, "%s %s %s\n",
+		  mode == TRANSPARENT_HUGEPAGE_ALWAYS ? "[always]" : "always",
+		  mode == TRANSPARENT_HUGEPAGE_MADVISE ? "[madvise]" : "madvise",
+		  mode == TRANSPARENT_HUGEPAGE_NEVER ? "[never]" : "never");
 }
 
 /* The guest's memory cgroup (cgroup v2 files of /sys/fs/cgroup): usage
@@ -560,6 +656,14 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 		gen_meminfo(m, &sb);
 	} else if (!strcmp(path, "/proc/vmstat")) {
 		gen_vmstat(m, &sb);
+	} else if (!strcmp(path, "/proc/buddyinfo")) {
+		gen_buddyinfo(m, &sb);
+	} else if (!strcmp(path, "/proc/pagetypeinfo")) {
+		gen_pagetypeinfo(m, &sb);
+	} else if (!strcmp(path, "/sys/kernel/debug/extfrag/extfrag_index")) {
+		gen_extfrag_index(m, &sb);
+	} else if (!strcmp(path, "/sys/kernel/mm/transparent_hugepage/enabled")) {
+		gen_thp_enabled(m, &sb);
 	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
 		if (gen_memcg(m, path + 22, &sb))
 			return -ENOENT;
@@ -672,6 +776,8 @@ bool procfs_is_generated(const char *p)
 {
 	static const char *const fixed[] = {
 		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat",
+		"/proc/buddyinfo", "/proc/pagetypeinfo", "/sys/kernel/debug/extfrag/extfrag_index",
+		"/sys/kernel/mm/transparent_hugepage/enabled",
 		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 		"/sys/devices/system/cpu/present",
 		"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.max",

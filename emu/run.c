@@ -15,6 +15,7 @@
 #include "syscall.h"
 #include "signal.h"
 #include "guestmm/swap.h"
+#include "guestmm/huge_memory.h"
 
 /* Linux's x86 trap numbers, kept in the sigcontext of a fault frame. */
 #define X86_TRAP_DE 0
@@ -238,8 +239,9 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		return;
 	}
 	m->slice_blocks = 0;
-	/* kswapd runs between slices (machine_run), even with one task. */
-	if (m->nr_live_tasks > 1 || m->node->kswapd_wake) {
+	/* kswapd and khugepaged run between slices (machine_run), even
+	 * with one task. */
+	if (khugepaged_tick(m->node) || m->nr_live_tasks > 1 || m->node->kswapd_wake) {
 		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
 		m->stop = STOP_RESCHED;
 		uc_emu_stop(uc);
@@ -507,6 +509,8 @@ int machine_run(machine_t *m)
 			run_host_events(m);
 		if (m->node->kswapd_wake)
 			kswapd_run(m->node);
+		if (m->node->khugepaged_wake)
+			khugepaged_scan(m->node);
 		t = pick_next_task(m, m->current);
 		if (!t) {
 			if (!m->nr_live_tasks)

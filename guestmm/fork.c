@@ -6,6 +6,7 @@
 #include "mm.h"
 #include "rmap.h"
 #include "slab.h"
+#include "huge_memory.h"
 
 struct mm_struct *mm_alloc(struct pglist_data *node)
 {
@@ -96,6 +97,7 @@ void mmput(struct mm_struct *mm)
 	if (--mm->mm_users > 0)
 		return;
 	node = mm->node;
+	khugepaged_exit(mm);
 	exit_mmap(mm);
 	pgd_free(mm);
 	if (mm->oom_victim)

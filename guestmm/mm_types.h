@@ -230,6 +230,7 @@ struct mm_struct {
 	struct list_head anon_vma_node;   /* in anon_vma->mms */
 	struct list_head mmlist;          /* in node->mmlist */
 	bool oom_victim;                  /* chosen by the OOM killer: faults fail fast */
+	bool khugepaged;                  /* Linux's MMF_VM_HUGEPAGE: khugepaged scans it */
 };
 
 /* A file as the mm sees it: what a file-backed VMA points at. */

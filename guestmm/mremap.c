@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "mm.h"
+#include "huge_memory.h"
 
 /*
  * A move keeps vm_pgoff of the moved range, so file offsets and the index of
@@ -13,8 +14,9 @@
  *
  * Page tables: PTEs are moved one by one into tables allocated at the new
  * address; the old tables stay until the old range is unmapped, so a move
- * that runs out of memory half way can always be moved back. 2 MiB leaves
- * are not moved (nothing builds them yet).
+ * that runs out of memory half way can always be moved back. THPs in the
+ * moved range are split first and move as 4 KiB pages (Linux moves an
+ * aligned leaf whole; the data and the mapping end up the same).
  */
 
 static void flush_tlb(struct mm_struct *mm)
@@ -59,6 +61,8 @@ static uint64_t move_page_tables(struct mm_struct *mm, uint64_t old_addr, uint64
 	uint64_t off = 0;
 	bool moved = false;
 
+	if (split_huge_pmd_range(mm, old_addr, old_addr + len, true))
+		return 0;
 	while (off < len) {
 		pte_t *src = pte_offset(mm, old_addr + off), *dst;
 

@@ -52,7 +52,9 @@
 	X(THP_SPLIT_PAGE, "thp_split_page") \
 	X(THP_ZERO_PAGE_ALLOC, "thp_zero_page_alloc") \
 	X(COMPACTSTALL, "compact_stall") \
+	X(COMPACTFAIL, "compact_fail") \
 	X(COMPACTSUCCESS, "compact_success") \
+	X(PGMIGRATE_SUCCESS, "pgmigrate_success") \
 	X(COW_FAULT, "cow_fault") /* not in Linux's vmstat; kept for reports */
 
 #define VMSTAT_ENUM(id, name) id,

@@ -68,6 +68,15 @@ struct vmemu_config {
 	                              holding every guest task (0: none) */
 	vmemu_report_fn report;    /* per-process reports at exit (NULL: none) */
 	void *report_ctx;
+	int thp;                   /* transparent huge pages: VMEMU_THP_* (default
+	                              VMEMU_THP_MADVISE, as Debian ships) */
+};
+
+/* vmemu_config.thp: /sys/kernel/mm/transparent_hugepage/enabled. */
+enum {
+	VMEMU_THP_MADVISE = 0,     /* THP only where madvise(MADV_HUGEPAGE) asks */
+	VMEMU_THP_ALWAYS = 1,      /* in every suitable anonymous mapping */
+	VMEMU_THP_NEVER = 2,
 };
 
 /* Fills cfg with the defaults. */
