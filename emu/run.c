@@ -57,6 +57,9 @@ static bool fault_was_protection(struct task_struct *t, uint64_t addr)
 	if (addr >= TASK_SIZE)
 		return true;
 	pte = pte_offset(t->mm, addr);
+	/* A THP's PMD leaf stands where the PTE would. */
+	if (!pte)
+		pte = (pte_t *)mm_find_pmd(t->mm, addr);
 	return pte && pte_present(*pte) && (pte->pte & _PAGE_USER);
 }
 
