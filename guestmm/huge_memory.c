@@ -131,7 +131,8 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t haddr
 	struct pglist_data *node = vma->vm_mm->node;
 	struct page *page;
 
-	khugepaged_enter(vma);
+	if (!vma->vm_mm->khugepaged)
+		khugepaged_enter(vma);
 	if (!(flags & FAULT_FLAG_WRITE)) {
 		pfn_t zero = get_huge_zero_page(node);
 

@@ -122,9 +122,13 @@ void khugepaged_exit(struct mm_struct *mm);
 /* Is any mm registered, so a pass would have work? */
 bool khugepaged_has_work(const struct pglist_data *node);
 /* Called by the machine at the end of each time slice: every
- * KHUGEPAGED_SLICES slices with work to do, sets node->khugepaged_wake
- * (khugepaged's scan_sleep_millisecs, in slices). Returns it. */
+ * node->khugepaged_sleep slices with work to do, sets node->khugepaged_wake
+ * (khugepaged's scan_sleep_millisecs, in slices). Returns it. The sleep is
+ * KHUGEPAGED_SLICES after new work (a registration, a collapse) and
+ * doubles after each full scan that collapsed nothing, up to
+ * KHUGEPAGED_SLICES_MAX. */
 #define KHUGEPAGED_SLICES 4
+#define KHUGEPAGED_SLICES_MAX 1024
 bool khugepaged_tick(struct pglist_data *node);
 /* One pass of khugepaged: scans up to khugepaged_pages_to_scan PTEs of the
  * registered mms, resuming where the last pass stopped, and collapses each

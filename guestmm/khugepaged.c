@@ -27,8 +27,12 @@ void khugepaged_enter(struct vm_area_struct *vma)
 {
 	struct mm_struct *mm = vma->vm_mm;
 
-	if (!mm->khugepaged && hugepage_vma_check(vma))
+	if (hugepage_vma_check(vma)) {
+		/* New work: the next pass comes soon again (Linux wakes
+		 * khugepaged when an mm is registered). */
 		mm->khugepaged = true;
+		mm->node->khugepaged_sleep = KHUGEPAGED_SLICES;
+	}
 }
 
 void khugepaged_exit(struct mm_struct *mm)
@@ -56,7 +60,9 @@ bool khugepaged_has_work(const struct pglist_data *node)
 
 bool khugepaged_tick(struct pglist_data *node)
 {
-	if (!node->khugepaged_wake && ++node->khugepaged_ticks >= KHUGEPAGED_SLICES) {
+	if (!node->khugepaged_sleep)
+		node->khugepaged_sleep = KHUGEPAGED_SLICES;
+	if (!node->khugepaged_wake && ++node->khugepaged_ticks >= node->khugepaged_sleep) {
 		node->khugepaged_ticks = 0;
 		node->khugepaged_wake = khugepaged_has_work(node);
 	}
@@ -213,6 +219,9 @@ unsigned int khugepaged_scan(struct pglist_data *node)
 				break;
 			}
 			collapsed += (unsigned int)ret;
+			node->khugepaged_scan_collapsed += (unsigned int)ret;
+			if (ret > 0)
+				node->khugepaged_sleep = KHUGEPAGED_SLICES;
 		}
 		if (oom || !budget) {
 			/* Resume here next time (no THP to be had, or out of
@@ -222,8 +231,16 @@ unsigned int khugepaged_scan(struct pglist_data *node)
 		}
 		mm = next_khugepaged_mm(node, mm);
 		node->khugepaged_address = 0;
-		if (!mm)
+		if (!mm) {
+			/* A full scan that found nothing to collapse: sleep
+			 * twice as long before the next one. Each pass stops
+			 * the CPU, which costs the guest its chained blocks. */
 			node->khugepaged_full_scans++;
+			if (!node->khugepaged_scan_collapsed &&
+			    node->khugepaged_sleep < KHUGEPAGED_SLICES_MAX)
+				node->khugepaged_sleep *= 2;
+			node->khugepaged_scan_collapsed = 0;
+		}
 	}
 	node->khugepaged_mm = mm;
 	return collapsed;

@@ -368,6 +368,17 @@ START_TEST(khugepaged_collapses_pages_populated_one_by_one)
 		ck_assert_uint_eq(v, i < 3 ? (BASE + 4 * PMD_SIZE + i * PAGE_SIZE) ^ 9 : 0);
 	}
 	check_node(&mm, 1);
+	/* Nothing left to collapse: the passes come ever less often, and
+	 * come often again when new work is registered. */
+	for (int pass = 0; pass < 64; pass++)
+		ck_assert_uint_eq(khugepaged_scan(t.node), 0);
+	ck_assert_uint_gt(t.node->khugepaged_sleep, 4 * KHUGEPAGED_SLICES);
+	ck_assert_uint_le(t.node->khugepaged_sleep, KHUGEPAGED_SLICES_MAX);
+	for (int i = 0; i < 2 * KHUGEPAGED_SLICES_MAX && !t.node->khugepaged_wake; i++)
+		khugepaged_tick(t.node);
+	ck_assert(t.node->khugepaged_wake);
+	ck_assert_int_eq(do_madvise(mm, BASE, 8 * PMD_SIZE, MADV_HUGEPAGE), 0);
+	ck_assert_uint_eq(t.node->khugepaged_sleep, KHUGEPAGED_SLICES);
 	mmput(mm);
 	ck_assert(!khugepaged_has_work(t.node));
 	check_node(NULL, 0);
