@@ -36,7 +36,8 @@ static bool vma_thp_allowed(const struct vm_area_struct *vma)
 
 	/* Anonymous private memory only (shmem and file THPs are not
 	 * offered); stacks grow a page at a time and keep 4 KiB pages. */
-	if (vma->vm_file || (flags & (VM_SHARED | VM_PFNMAP | VM_NOHUGEPAGE | VM_GROWSDOWN)))
+	if (vma->vm_file || (flags & (VM_SHARED | VM_PFNMAP | VM_NOHUGEPAGE | VM_GROWSDOWN)) ||
+	    !(flags & VM_ACCESS_FLAGS))
 		return false;
 	switch (vma->vm_mm->node->thp_enabled) {
 	case TRANSPARENT_HUGEPAGE_ALWAYS:

@@ -233,7 +233,8 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 	case MADV_COLLAPSE: {
 		int ret;
 
-		if (vma->vm_file || (vma->vm_flags & (VM_SHARED | VM_NOHUGEPAGE)))
+		if (vma->vm_file || (vma->vm_flags & (VM_SHARED | VM_NOHUGEPAGE | VM_PFNMAP)) ||
+		    !(vma->vm_flags & VM_ACCESS_FLAGS))
 			return -EINVAL;
 		ret = khugepaged_collapse_range(vma->vm_mm, start, end);
 		return ret < 0 ? ret : 0;

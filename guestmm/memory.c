@@ -580,6 +580,7 @@ static void tlb_finish_mmu(struct mmu_gather *tlb)
 
 struct zap_details {
 	struct mm_struct *mm;
+	uint64_t start, end;
 	struct mmu_gather tlb;
 };
 
@@ -620,7 +621,11 @@ static int zap_pmd_leaf(pmd_t *pmd, uint64_t haddr, void *arg)
 	struct zap_details *z = arg;
 	struct page *head;
 
-	(void)haddr;
+	/* A leaf the range cuts that could not be split (no page table
+	 * to be had, even from the reserves) stays whole: unmapping it
+	 * would lose the data outside the range. */
+	if (haddr < z->start || haddr + HPAGE_PMD_SIZE > z->end)
+		return 0;
 	head = zap_huge_pmd(z->mm, pmd);
 	z->tlb.need_flush = true;
 	if (head)
@@ -638,6 +643,8 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 		end = vma->vm_end;
 	if (start >= end)
 		return;
+	z.start = start;
+	z.end = end;
 	tlb_gather_mmu(&z.tlb, z.mm->node);
 	/* Huge leaves the range covers only in part are split first; the
 	 * rest go whole. */

@@ -202,13 +202,14 @@ static enum page_references reclaim_page(struct pglist_data *node, struct page *
 	ref = sc->ignore_references ? PAGEREF_RECLAIM : page_check_references(node, page, sc);
 	if (ref != PAGEREF_RECLAIM)
 		return ref;
-	/* A THP is swapped as 512 pages: split it, then go on with its
-	 * first page (the others are on the inactive list now). */
-	if (PageFlag(page, PG_head) && split_huge_page(node, page, 0))
-		return PAGEREF_KEEP;
-
 	if (anon && !PageFlag(page, PG_swapcache)) {
-		if (!sc->may_swap || !add_to_swap(node, page))
+		if (!sc->may_swap)
+			return PAGEREF_ACTIVATE;
+		/* A THP is swapped as 512 pages: split it, then go on with
+		 * its first page (the others are on the inactive list now). */
+		if (PageFlag(page, PG_head) && split_huge_page(node, page, 0))
+			return PAGEREF_KEEP;
+		if (!add_to_swap(node, page))
 			return PAGEREF_ACTIVATE;
 	}
 	if (page_mapcount(page) > 0) {

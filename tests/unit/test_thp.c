@@ -445,6 +445,125 @@ START_TEST(compaction_makes_an_order_9_block)
 }
 END_TEST
 
+/* A small xorshift generator: the same operations every run. */
+static uint64_t rnd_state = 88172645463325252ULL;
+static uint64_t rnd(uint64_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state % n;
+}
+
+/*
+ * Random operations over 16 MiB of THP-eligible memory, each followed by
+ * the invariant checker, with a shadow of what every page must read:
+ * writes, munmap and mmap again, MADV_DONTNEED, mprotect, MADV_COLLAPSE,
+ * MADV_PAGEOUT, reclaim into swap, khugepaged passes, and fork with the
+ * child writing (the parent must not see it).
+ */
+START_TEST(random_operations_keep_data_and_invariants)
+{
+	enum { NP = 4096 };
+	static uint64_t shadow[NP];
+	static int8_t state[NP];          /* 0 unmapped, 1 rw, 2 read-only */
+	struct mm_struct *mm = mm_with_region((uint64_t)NP * PAGE_SIZE, MADV_HUGEPAGE);
+
+	ck_assert_int_eq(swapon(t.node, 16384, SWAP_DEFAULT_LEVEL), 0);
+	memset(shadow, 0, sizeof(shadow));
+	for (int i = 0; i < NP; i++)
+		state[i] = 1;
+	for (int step = 0; step < 400; step++) {
+		uint64_t first = rnd(NP), n = 1 + rnd(rnd(2) ? 8 : 1024);
+		uint64_t addr = BASE + first * PAGE_SIZE, len;
+		int op = (int)rnd(100);
+
+		if (first + n > NP)
+			n = NP - first;
+		len = n * PAGE_SIZE;
+		if (op < 40) {                                  /* writes */
+			for (uint64_t i = first; i < first + n; i++) {
+				uint64_t v = rnd(~0ULL) | 1;
+				int err = copy_to_user(mm, BASE + i * PAGE_SIZE, &v, sizeof(v));
+
+				ck_assert_int_eq(err, state[i] == 1 ? 0 : -EFAULT);
+				if (!err)
+					shadow[i] = v;
+			}
+		} else if (op < 48) {                           /* munmap, mmap again */
+			ck_assert_int_eq(do_munmap(mm, addr, len), 0);
+			for (uint64_t i = first; i < first + n; i++)
+				state[i] = 0;
+			if (rnd(2)) {
+				ck_assert_int_eq(do_mmap(mm, addr, len, RW, MAP_PRIVATE | MAP_ANONYMOUS |
+							 MAP_FIXED, NULL, 0), (int64_t)addr);
+				if (rnd(2))
+					ck_assert_int_eq(do_madvise(mm, addr, len, MADV_HUGEPAGE), 0);
+				for (uint64_t i = first; i < first + n; i++) {
+					state[i] = 1;
+					shadow[i] = 0;
+				}
+			}
+		} else if (op < 56) {                           /* MADV_DONTNEED */
+			int err = do_madvise(mm, addr, len, MADV_DONTNEED);
+
+			ck_assert(err == 0 || err == -ENOMEM);
+			for (uint64_t i = first; i < first + n; i++)
+				if (state[i])
+					shadow[i] = 0;
+		} else if (op < 66) {                           /* mprotect */
+			/* Over mapped pages only: a hole makes it ENOMEM after
+			 * changing what lies before it, as on Linux. */
+			int ro = (int)rnd(2), err;
+			bool mapped = true;
+
+			for (uint64_t i = first; i < first + n; i++)
+				mapped &= state[i] != 0;
+			if (!mapped)
+				continue;
+			err = do_mprotect(mm, addr, len, ro ? PROT_READ : RW);
+			ck_assert_int_eq(err, 0);
+			for (uint64_t i = first; i < first + n; i++)
+				state[i] = ro ? 2 : 1;
+		} else if (op < 72) {                           /* MADV_COLLAPSE */
+			do_madvise(mm, addr, len, MADV_COLLAPSE);
+		} else if (op < 77) {                           /* MADV_PAGEOUT */
+			do_madvise(mm, addr, len, MADV_PAGEOUT);
+		} else if (op < 82) {                           /* reclaim */
+			shrink_node_pages(t.node, 1 + rnd(2048));
+		} else if (op < 92) {                           /* khugepaged */
+			khugepaged_scan(t.node);
+		} else {                                        /* fork, child writes */
+			struct mm_struct *child = dup_mm(mm), *mms[2] = { mm, child };
+
+			ck_assert_ptr_nonnull(child);
+			for (int k = 0; k < 64; k++) {
+				uint64_t i = rnd(NP), v = 0xc411d;
+
+				copy_to_user(child, BASE + i * PAGE_SIZE, &v, sizeof(v));
+			}
+			check_node(mms, 2);
+			mmput(child);
+		}
+		check_node(&mm, 1);
+		for (uint64_t i = 0; i < NP; i += 1 + rnd(16)) {
+			uint64_t v = 0;
+			int err = copy_from_user(mm, &v, BASE + i * PAGE_SIZE, sizeof(v));
+
+			ck_assert_int_eq(err, state[i] ? 0 : -EFAULT);
+			if (!err)
+				ck_assert_uint_eq(v, shadow[i]);
+		}
+	}
+	/* Something of everything happened. */
+	ck_assert_uint_gt(event(THP_FAULT_ALLOC), 0);
+	ck_assert_uint_gt(event(THP_SPLIT_PAGE), 0);
+	ck_assert_uint_gt(event(PSWPOUT), 0);
+	mmput(mm);
+	check_node(NULL, 0);
+}
+END_TEST
+
 static Suite *thp_suite(void)
 {
 	Suite *s = suite_create("thp");
@@ -461,6 +580,7 @@ static Suite *thp_suite(void)
 	tcase_add_test(tc, reclaim_splits_before_swapping);
 	tcase_add_test(tc, khugepaged_collapses_pages_populated_one_by_one);
 	tcase_add_test(tc, compaction_makes_an_order_9_block);
+	tcase_add_test(tc, random_operations_keep_data_and_invariants);
 	suite_add_tcase(s, tc);
 	return s;
 }
