@@ -299,6 +299,21 @@ START_TEST(mprotect_and_mremap_split_what_they_cut)
 		ck_assert_int_eq(copy_from_user(mm, &v, BASE + 16 * PMD_SIZE + off, sizeof(v)), 0);
 		ck_assert_uint_eq(v, (BASE + 2 * PMD_SIZE + off) ^ 3);
 	}
+	/* Aligned at both ends: the leaf moved whole. */
+	ck_assert_int_eq(count_leaves(mm, BASE + 16 * PMD_SIZE, PMD_SIZE), 1);
+	ck_assert_uint_eq(event(THP_SPLIT_PAGE), 1);
+	check_node(&mm, 1);
+	/* Not aligned at the destination: split, then moved as PTEs. */
+	to = do_mremap(mm, BASE + 16 * PMD_SIZE, PMD_SIZE, PMD_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       BASE + 20 * PMD_SIZE + PAGE_SIZE);
+	ck_assert_int_eq(to, (int64_t)(BASE + 20 * PMD_SIZE + PAGE_SIZE));
+	ck_assert_uint_eq(event(THP_SPLIT_PAGE), 2);
+	for (uint64_t off = 0; off < PMD_SIZE; off += PAGE_SIZE) {
+		uint64_t v;
+
+		ck_assert_int_eq(copy_from_user(mm, &v, (uint64_t)to + off, sizeof(v)), 0);
+		ck_assert_uint_eq(v, (BASE + 2 * PMD_SIZE + off) ^ 3);
+	}
 	check_node(&mm, 1);
 	/* MADV_DONTNEED of a part: zero there, the rest intact. */
 	ck_assert_int_eq(do_madvise(mm, BASE + 3 * PMD_SIZE + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED), 0);
@@ -531,8 +546,19 @@ START_TEST(random_operations_keep_data_and_invariants)
 			do_madvise(mm, addr, len, MADV_PAGEOUT);
 		} else if (op < 82) {                           /* reclaim */
 			shrink_node_pages(t.node, 1 + rnd(2048));
-		} else if (op < 92) {                           /* khugepaged */
+		} else if (op < 90) {                           /* khugepaged */
 			khugepaged_scan(t.node);
+		} else if (op < 95) {                           /* mremap away and back */
+			uint64_t scratch = BASE + (64ULL << 20) + (rnd(2) ? 0 : rnd(512) * PAGE_SIZE);
+			int64_t to = do_mremap(mm, addr, len, len, MREMAP_MAYMOVE | MREMAP_FIXED,
+					       scratch);
+
+			/* Fails (EFAULT) when the range is not one VMA. */
+			if (to < 0)
+				continue;
+			ck_assert_int_eq(to, (int64_t)scratch);
+			ck_assert_int_eq(do_mremap(mm, scratch, len, len,
+						   MREMAP_MAYMOVE | MREMAP_FIXED, addr), (int64_t)addr);
 		} else {                                        /* fork, child writes */
 			struct mm_struct *child = dup_mm(mm), *mms[2] = { mm, child };
 
