@@ -342,6 +342,25 @@ static void gen_thp_enabled(machine_t *m, struct strbuf *sb)
 		  mode == TRANSPARENT_HUGEPAGE_NEVER ? "[never]" : "never");
 }
 
+/* /sys/kernel/mm/transparent_hugepage/khugepaged/: its settings (fixed at
+ * Linux's defaults, the sleep in time slices here) and its progress. */
+static int gen_khugepaged(machine_t *m, const char *file, struct strbuf *sb)
+{
+	const struct pglist_data *node = m->node;
+
+	if (!strcmp(file, "pages_to_scan"))
+		sb_printf(sb, "%u\n", node->khugepaged_pages_to_scan);
+	else if (!strcmp(file, "max_ptes_none"))
+		sb_printf(sb, "%u\n", node->khugepaged_max_ptes_none);
+	else if (!strcmp(file, "pages_collapsed"))
+		sb_printf(sb, "%lu\n", node->khugepaged_pages_collapsed);
+	else if (!strcmp(file, "full_scans"))
+		sb_printf(sb, "%lu\n", node->khugepaged_full_scans);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 /* The guest's memory cgroup (cgroup v2 files of /sys/fs/cgroup): usage
  * is the LRU pages, memory.max the --memcg-limit. */
 static int gen_memcg(machine_t *m, const char *file, struct strbuf *sb)
@@ -664,6 +683,9 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 		gen_extfrag_index(m, &sb);
 	} else if (!strcmp(path, "/sys/kernel/mm/transparent_hugepage/enabled")) {
 		gen_thp_enabled(m, &sb);
+	} else if (!strncmp(path, "/sys/kernel/mm/transparent_hugepage/khugepaged/", 47)) {
+		if (gen_khugepaged(m, path + 47, &sb))
+			return -ENOENT;
 	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
 		if (gen_memcg(m, path + 22, &sb))
 			return -ENOENT;
@@ -778,6 +800,10 @@ bool procfs_is_generated(const char *p)
 		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat",
 		"/proc/buddyinfo", "/proc/pagetypeinfo", "/sys/kernel/debug/extfrag/extfrag_index",
 		"/sys/kernel/mm/transparent_hugepage/enabled",
+		"/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan",
+		"/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none",
+		"/sys/kernel/mm/transparent_hugepage/khugepaged/pages_collapsed",
+		"/sys/kernel/mm/transparent_hugepage/khugepaged/full_scans",
 		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 		"/sys/devices/system/cpu/present",
 		"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.max",

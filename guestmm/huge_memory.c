@@ -119,8 +119,10 @@ static pfn_t get_huge_zero_page(struct pglist_data *node)
 	if (node->huge_zero_pfn)
 		return node->huge_zero_pfn;
 	page = alloc_hugepage(node, true);
-	if (!page)
+	if (!page) {
+		count_vm_event(node, THP_ZERO_PAGE_ALLOC_FAILED);
 		return 0;
+	}
 	node->huge_zero_pfn = page_to_pfn(node, page);
 	count_vm_event(node, THP_ZERO_PAGE_ALLOC);
 	return node->huge_zero_pfn;
@@ -188,6 +190,7 @@ static int split_huge_zero_pmd(struct mm_struct *mm, pmd_t *pmd)
 	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++)
 		pt[i] = ((pteval_t)node->zero_pfn << PAGE_SHIFT) | flags;
 	pmd->pmd = ((pteval_t)page_to_pfn(node, table) << PAGE_SHIFT) | _PAGE_TABLE;
+	count_vm_event(node, THP_SPLIT_PMD);
 	return 0;
 }
 
@@ -339,6 +342,7 @@ int split_huge_page(struct pglist_data *node, struct page *head, int extra)
 			pt[j] = ((pteval_t)(head_pfn + j) << PAGE_SHIFT) | flags;
 		c.maps[i].pmd->pmd = ((pteval_t)page_to_pfn(node, tables[i]) << PAGE_SHIFT) |
 				     _PAGE_TABLE;
+		count_vm_event(node, THP_SPLIT_PMD);
 	}
 
 	/* The compound page becomes 512 pages, each mapped where the leaves

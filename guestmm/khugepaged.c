@@ -113,8 +113,10 @@ static int collapse_huge_page(struct mm_struct *mm, struct vm_area_struct *vma,
 	if (!collapse_scan_pmd(mm, pmd, max_ptes_none))
 		return 0;
 	new = alloc_hugepage(node, true);
-	if (!new)
+	if (!new) {
+		count_vm_event(node, THP_COLLAPSE_ALLOC_FAILED);
 		return -ENOMEM;
+	}
 	count_vm_event(node, THP_COLLAPSE_ALLOC);
 	/* The allocation may have compacted memory, moving these very
 	 * pages: look again. */

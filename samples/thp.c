@@ -206,10 +206,26 @@ static void huge_region(void)
 	munmap(p, len);
 }
 
+/* A number from a one-line file (-1 when missing). */
+static long read_long(const char *path)
+{
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+#define PAGES_COLLAPSED "/sys/kernel/mm/transparent_hugepage/khugepaged/pages_collapsed"
+
 static void collapse(void)
 {
 	const size_t len = 8UL << 20;
-	long collapse0 = vmstat("thp_collapse_alloc");
+	long collapse0 = vmstat("thp_collapse_alloc"), collapsed0 = read_long(PAGES_COLLAPSED);
 	char *p = map_aligned(len);
 	char line[160];
 	volatile uint64_t spin = 0;
@@ -228,7 +244,8 @@ static void collapse(void)
 	}
 	snprintf(line, sizeof(line), "khugepaged collapsed it (AnonHugePages %ld kB, "
 		 "thp_collapse_alloc +%ld)", kb, vmstat("thp_collapse_alloc") - collapse0);
-	check(kb == 8192 && vmstat("thp_collapse_alloc") - collapse0 == 4, line);
+	check(kb == 8192 && vmstat("thp_collapse_alloc") - collapse0 == 4 &&
+	      read_long(PAGES_COLLAPSED) - collapsed0 == 4, line);
 	check(intact(p, len, 0xaa, NULL, NULL), "the collapsed data is intact");
 	munmap(p, len);
 }
@@ -279,6 +296,7 @@ static void show(void)
 	static const char *const files[] = {
 		"/sys/kernel/mm/transparent_hugepage/enabled", "/proc/buddyinfo",
 		"/proc/pagetypeinfo", "/sys/kernel/debug/extfrag/extfrag_index",
+		"/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none",
 	};
 	char buf[4096];
 

@@ -127,6 +127,7 @@ START_TEST(munmap_of_one_page_splits_exactly_one_leaf)
 	fill(mm, REGION, 1);
 	ck_assert_int_eq(do_munmap(mm, hole, PAGE_SIZE), 0);
 	ck_assert_uint_eq(event(THP_SPLIT_PAGE), 1);
+	ck_assert_uint_eq(event(THP_SPLIT_PMD), 1);
 	ck_assert_int_eq(count_leaves(mm, BASE, REGION), NLEAVES - 1);
 	ck_assert_int_eq(t.node->stat.stat[NR_ANON_THPS], NLEAVES - 1);
 	ck_assert_int_eq(t.node->stat.stat[NR_ANON_MAPPED], REGION / PAGE_SIZE - 1);
@@ -254,6 +255,8 @@ START_TEST(fork_copies_a_huge_page_on_write)
 	v = 0xbeef;
 	ck_assert_int_eq(copy_to_user(child, BASE + PMD_SIZE + 8, &v, sizeof(v)), 0);
 	ck_assert_uint_eq(event(THP_SPLIT_PAGE), 1);
+	/* Both mms' leaves became PTE tables. */
+	ck_assert_uint_eq(event(THP_SPLIT_PMD), 2);
 	ck_assert_uint_eq(event(THP_FAULT_FALLBACK), 1);
 	ck_assert_int_eq(count_leaves(parent, BASE, 4 * PMD_SIZE), 3);
 	ck_assert_int_eq(count_leaves(child, BASE, 4 * PMD_SIZE), 3);
