@@ -110,8 +110,8 @@ static void huge_page_remove_rmap(struct mm_struct *mm, struct page *head)
 	mod_node_page_state(node, NR_ANON_THPS, -1);
 }
 
-/* The huge zero page, made on first use (Linux's mm_get_huge_zero_page).
- * It stays for the node's life: 2 MiB, as Linux keeps it while in use. */
+/* The huge zero page, made on first use (Linux's mm_get_huge_zero_page);
+ * reclaim frees it while no leaf maps it (shrink_huge_zero_page). */
 static pfn_t get_huge_zero_page(struct pglist_data *node)
 {
 	struct page *page;
@@ -141,6 +141,7 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t haddr
 
 		if (zero && pmd_none(*pmd)) {
 			pmd->pmd = ((pteval_t)zero << PAGE_SHIFT) | huge_pmd_prot(vma, false);
+			node->huge_zero_mappings++;
 			return 0;
 		}
 		if (!zero) {
@@ -190,6 +191,7 @@ static int split_huge_zero_pmd(struct mm_struct *mm, pmd_t *pmd)
 	for (unsigned int i = 0; i < PTRS_PER_TABLE; i++)
 		pt[i] = ((pteval_t)node->zero_pfn << PAGE_SHIFT) | flags;
 	pmd->pmd = ((pteval_t)page_to_pfn(node, table) << PAGE_SHIFT) | _PAGE_TABLE;
+	node->huge_zero_mappings--;
 	count_vm_event(node, THP_SPLIT_PMD);
 	return 0;
 }
@@ -222,6 +224,7 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t haddr, pmd_t
 			return split_huge_zero_pmd(mm, pmd) ? VM_FAULT_OOM : VM_FAULT_FALLBACK;
 		}
 		map_new_anon_thp(vma, haddr, pmd, page, true);
+		node->huge_zero_mappings--;
 		tlb_flush(node);
 		count_vm_event(node, THP_FAULT_ALLOC);
 		return 0;
@@ -436,8 +439,10 @@ struct page *zap_huge_pmd(struct mm_struct *mm, pmd_t *pmd)
 	struct page *head;
 
 	pmd->pmd = 0;
-	if (is_huge_zero_pmd(node, old))
+	if (is_huge_zero_pmd(node, old)) {
+		node->huge_zero_mappings--;
 		return NULL;
+	}
 	head = pfn_to_page(node, pmd_pfn(old));
 	huge_page_remove_rmap(mm, head);
 	return head;
@@ -460,6 +465,7 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 		return -EAGAIN;
 	if (is_huge_zero_pmd(node, *src_pmd)) {
 		dst_pmd->pmd = src_pmd->pmd & ~_PAGE_ACCESSED;
+		node->huge_zero_mappings++;
 		return 0;
 	}
 	head = pfn_to_page(node, pmd_pfn(*src_pmd));
@@ -472,4 +478,13 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 	head->_mapcount++;
 	add_mm_counter(dst, MM_ANONPAGES, HPAGE_PMD_NR);
 	return 0;
+}
+
+unsigned long shrink_huge_zero_page(struct pglist_data *node)
+{
+	if (!node->huge_zero_pfn || node->huge_zero_mappings)
+		return 0;
+	put_page(node, pfn_to_page(node, node->huge_zero_pfn));
+	node->huge_zero_pfn = 0;
+	return HPAGE_PMD_NR;
 }

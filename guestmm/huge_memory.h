@@ -25,7 +25,9 @@
  *   while it is mapped at all;
  * - the huge zero page (node->huge_zero_pfn, made on the first read fault
  *   that wants it) is mapped read-only by PMD leaves that, like the 4 KiB
- *   zero page's PTEs, hold neither a reference nor a mapcount.
+ *   zero page's PTEs, hold neither a reference nor a mapcount; the node
+ *   holds its one reference and counts the leaves (huge_zero_mappings),
+ *   and reclaim frees it when none is left.
  */
 
 #define HPAGE_PMD_NR (1UL << HPAGE_PMD_ORDER)
@@ -72,6 +74,10 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_area_struct *vma, uint64_t haddr
 				      pmd_t *pmd, unsigned int flags);
 vm_fault_t do_huge_pmd_wp_page(struct vm_area_struct *vma, uint64_t haddr, pmd_t *pmd,
 			       unsigned int flags);
+
+/* Linux's huge zero page shrinker: frees it when no leaf maps it. Returns
+ * the pages freed. Reclaim calls it. */
+unsigned long shrink_huge_zero_page(struct pglist_data *node);
 
 /* An order-9 compound page for an anonymous THP, zeroed if asked; no
  * reclaim (compaction may run). NULL when none is to be had. */

@@ -144,6 +144,7 @@ struct pglist_data {
 	/* Transparent huge pages (huge_memory.c, khugepaged.c, compaction.c). */
 	int thp_enabled;                /* enum transparent_hugepage_mode */
 	pfn_t huge_zero_pfn;            /* head of the huge zero page, 0: none yet */
+	unsigned long huge_zero_mappings; /* PMD leaves mapping it */
 	unsigned int khugepaged_pages_to_scan;  /* PTEs a pass looks at */
 	unsigned int khugepaged_max_ptes_none;  /* empty PTEs a collapse may fill */
 	unsigned int khugepaged_ticks;          /* time slices since the last pass */

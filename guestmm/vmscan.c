@@ -418,6 +418,8 @@ static void do_try_to_free_pages(struct pglist_data *node, struct scan_control *
 	bool nested = node->in_reclaim;
 
 	node->in_reclaim = true;
+	/* Linux's shrink_slab: the huge zero page, when unused. */
+	sc->nr_reclaimed += shrink_huge_zero_page(node);
 	for (sc->priority = DEF_PRIORITY; sc->priority >= 0; sc->priority--) {
 		shrink_node(node, sc);
 		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
@@ -507,6 +509,7 @@ void kswapd_run(struct pglist_data *node)
 	if (node->in_reclaim)
 		return;
 	node->in_reclaim = true;
+	reclaimed += shrink_huge_zero_page(node);
 	while (priority >= 0 && nr_free_pages(node) < node->wmark_pages[WMARK_HIGH]) {
 		unsigned long want = node->wmark_pages[WMARK_HIGH] - nr_free_pages(node);
 		struct scan_control sc = {

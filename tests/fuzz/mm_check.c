@@ -52,6 +52,7 @@ struct checker {
 	unsigned long n;              /* frames */
 	uint8_t *state;
 	int32_t *ptes;                /* PTEs (and PMD leaves) mapping each frame */
+	unsigned long huge_zero_leaves;
 	long tables;                  /* all mms */
 	/* the current mm's walk */
 	int mm_index;
@@ -390,6 +391,7 @@ static void walk_table(struct checker *c, pfn_t table_pfn, int level, uint64_t b
 				       (unsigned long long)addr);
 			/* The huge zero page: neither counted nor referenced. */
 			if (node->huge_zero_pfn && head == node->huge_zero_pfn) {
+				c->huge_zero_leaves++;
 				if (e & _PAGE_RW)
 					report(c, "mm %d: writable huge zero page at %#llx",
 					       c->mm_index, (unsigned long long)addr);
@@ -538,6 +540,9 @@ static void check_frames(struct checker *c)
 	if (free_frames + used != managed || free_frames != nr_free_pages(node))
 		report(c, "free %lu + used %lu != total %lu (NR_FREE_PAGES %lu)", free_frames, used,
 		       managed, nr_free_pages(node));
+	if (node->huge_zero_mappings != c->huge_zero_leaves)
+		report(c, "huge_zero_mappings %lu, %lu leaves map the huge zero page",
+		       node->huge_zero_mappings, c->huge_zero_leaves);
 	if (node->stat.stat[NR_PAGETABLE] != c->tables)
 		report(c, "NR_PAGETABLE %ld, %ld tables reached", node->stat.stat[NR_PAGETABLE],
 		       c->tables);

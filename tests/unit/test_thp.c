@@ -209,7 +209,26 @@ START_TEST(read_fault_maps_the_huge_zero_page)
 	ck_assert_int_eq(copy_from_user(mm, &v, BASE + PMD_SIZE + 2 * PAGE_SIZE, sizeof(v)), 0);
 	ck_assert_uint_eq(v, 0);
 	check_node(&mm, 1);
+	/* Reclaim keeps the huge zero page while a leaf maps it... */
+	ck_assert_uint_eq(t.node->huge_zero_mappings, 0);
+	ck_assert_int_eq(do_mmap(mm, BASE + 2 * PMD_SIZE, PMD_SIZE, RW,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0),
+			 (int64_t)(BASE + 2 * PMD_SIZE));
+	ck_assert_int_eq(do_madvise(mm, BASE + 2 * PMD_SIZE, PMD_SIZE, MADV_HUGEPAGE), 0);
+	ck_assert_int_eq(copy_from_user(mm, &v, BASE + 2 * PMD_SIZE, sizeof(v)), 0);
+	ck_assert_uint_eq(t.node->huge_zero_mappings, 1);
+	shrink_node_pages(t.node, 32);
+	ck_assert_uint_ne(t.node->huge_zero_pfn, 0);
+	check_node(&mm, 1);
 	mmput(mm);
+	/* ... and frees it when none does. */
+	{
+		unsigned long free_before = nr_free_pages(t.node);
+
+		shrink_node_pages(t.node, 32);
+		ck_assert_uint_eq(t.node->huge_zero_pfn, 0);
+		ck_assert_uint_ge(nr_free_pages(t.node), free_before + HPAGE_PMD_NR);
+	}
 	check_node(NULL, 0);
 }
 END_TEST
