@@ -1,8 +1,6 @@
-/* Memory compaction: when a high-order allocation fails although enough
- * memory is free, migrate the movable pages out of one aligned block so the
- * buddy allocator can merge it; the fragmentation index that tells
- * fragmentation from plain shortage, and deferral after failures. After
- * Linux's mm/compaction.c and vmstat.c's fragmentation_index. */
+/* Compaction, after Linux's mm/compaction.c: a failed costly allocation
+ * with memory free empties one aligned block of movable pages so that the
+ * buddy allocator merges it; the fragmentation index and deferral. */
 /*
  * Linux runs a migration scanner up from the bottom of the zone and a free
  * scanner down from the top. Here the migration side picks the one aligned

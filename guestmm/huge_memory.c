@@ -1,7 +1,6 @@
-/* Transparent huge pages for anonymous memory: the THP fault and the huge
- * zero page, copy-on-write of a huge page, unmapping, fork, and splitting a
- * THP back into 4 KiB pages. After Linux's mm/huge_memory.c; the rules a
- * THP follows here are in huge_memory.h. */
+/* Anonymous THPs, after Linux's mm/huge_memory.c: the THP fault and the
+ * huge zero page, huge COW, unmapping, fork, and splitting a THP back into
+ * 4 KiB pages (the rules a THP follows are in huge_memory.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,6 @@
-/* Transparent huge pages: 2 MiB anonymous pages mapped by one PMD leaf
- * (huge_memory.c), khugepaged's collapse of 4 KiB pages into them
- * (khugepaged.c), and the compaction (compaction.c) and page migration
- * (migrate.c) that make order-9 blocks. After Linux's include/linux/
- * huge_mm.h, khugepaged.h, compaction.h and migrate.h. */
+/* Transparent huge pages (huge_memory.c), khugepaged (khugepaged.c), and
+ * the compaction (compaction.c) and migration (migrate.c) that make order-9
+ * blocks. After Linux's huge_mm.h, khugepaged.h, compaction.h, migrate.h. */
 #ifndef GUESTMM_HUGE_MEMORY_H
 #define GUESTMM_HUGE_MEMORY_H
 

@@ -1,7 +1,6 @@
-/* khugepaged: a pass the machine runs between time slices that scans the
- * mms with THP-eligible VMAs and collapses each 2 MiB range mapped by 4 KiB
- * pages (up to max_ptes_none of them missing) into one THP; MADV_COLLAPSE
- * does the same on demand. After Linux's mm/khugepaged.c. */
+/* khugepaged, after Linux's mm/khugepaged.c: passes the machine runs
+ * between time slices collapse 2 MiB ranges of 4 KiB pages (up to
+ * max_ptes_none missing) into THPs; MADV_COLLAPSE does so on demand. */
 /*
  * A range collapses when every present PTE maps an anon page that this PTE
  * alone maps and references (nothing else could see the copy go stale), it

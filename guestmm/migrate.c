@@ -1,7 +1,6 @@
-/* Page migration for compaction: moving an order-0 anon or page-cache page
- * to another frame, its data, its struct page state, its LRU place, every
- * PTE that maps it (found through the reverse map) and its page-cache slot.
- * After Linux's mm/migrate.c. */
+/* Page migration for compaction, after Linux's mm/migrate.c: an order-0
+ * anon or page-cache page moves to another frame with its data, state, LRU
+ * place, every PTE mapping it (through the reverse map) and cache slot. */
 /*
  * Only pages nobody holds besides their mappings (and the cache, for a
  * file page) move: any other reference could be a kernel path about to use
