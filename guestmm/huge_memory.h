@@ -127,11 +127,14 @@ void khugepaged_exit(struct mm_struct *mm);
 bool khugepaged_has_work(const struct pglist_data *node);
 /* Called by the machine at the end of each time slice: every
  * node->khugepaged_sleep slices with work to do, sets node->khugepaged_wake
- * (khugepaged's scan_sleep_millisecs, in slices). Returns it. The sleep is
- * KHUGEPAGED_SLICES after new work (a registration, a collapse) and
- * doubles after each full scan that collapsed nothing, up to
- * KHUGEPAGED_SLICES_MAX. */
+ * (khugepaged's scan_sleep_millisecs, in slices); the machine runs a pass
+ * at its next stop. Returns true when the pass should not wait for one
+ * (the CPU is to be stopped for it). The sleep is KHUGEPAGED_SLICES after
+ * new work (a registration, a collapse), doubles after each pass that
+ * collapsed nothing, up to KHUGEPAGED_SLICES_MAX; beyond
+ * KHUGEPAGED_SLICES_FORCE passes wait for a stop. */
 #define KHUGEPAGED_SLICES 4
+#define KHUGEPAGED_SLICES_FORCE 16
 #define KHUGEPAGED_SLICES_MAX 1024
 bool khugepaged_tick(struct pglist_data *node);
 /* One pass of khugepaged: scans up to khugepaged_pages_to_scan PTEs of the

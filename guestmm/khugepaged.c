@@ -65,7 +65,10 @@ bool khugepaged_tick(struct pglist_data *node)
 		node->khugepaged_ticks = 0;
 		node->khugepaged_wake = khugepaged_has_work(node);
 	}
-	return node->khugepaged_wake;
+	/* Stopping the CPU for a pass costs the guest (Unicorn's restart),
+	 * so only passes soon after new work force one; the others wait for
+	 * the machine's next stop (a syscall, another task's turn). */
+	return node->khugepaged_wake && node->khugepaged_sleep <= KHUGEPAGED_SLICES_FORCE;
 }
 
 /* Linux's hpage_collapse_scan_pmd: may the PTE table below pmd become a
@@ -220,30 +223,21 @@ unsigned int khugepaged_scan(struct pglist_data *node)
 				break;
 			}
 			collapsed += (unsigned int)ret;
-			node->khugepaged_scan_collapsed += (unsigned int)ret;
-			if (ret > 0)
-				node->khugepaged_sleep = KHUGEPAGED_SLICES;
 		}
-		if (oom || !budget) {
-			/* Resume here next time (no THP to be had, or out of
-			 * budget). */
-			node->khugepaged_mm = mm;
-			return collapsed;
-		}
+		if (oom || !budget)
+			break;          /* resume here next time */
 		mm = next_khugepaged_mm(node, mm);
 		node->khugepaged_address = 0;
-		if (!mm) {
-			/* A full scan that found nothing to collapse: sleep
-			 * twice as long before the next one. Each pass stops
-			 * the CPU, which costs the guest its chained blocks. */
+		if (!mm)
 			node->khugepaged_full_scans++;
-			if (!node->khugepaged_scan_collapsed &&
-			    node->khugepaged_sleep < KHUGEPAGED_SLICES_MAX)
-				node->khugepaged_sleep *= 2;
-			node->khugepaged_scan_collapsed = 0;
-		}
 	}
 	node->khugepaged_mm = mm;
+	/* A pass that found nothing sleeps twice as long before the next. */
+	if (collapsed)
+		node->khugepaged_sleep = KHUGEPAGED_SLICES;
+	else if (node->khugepaged_sleep < KHUGEPAGED_SLICES_MAX)
+		node->khugepaged_sleep = node->khugepaged_sleep ? 2 * node->khugepaged_sleep :
+					 KHUGEPAGED_SLICES;
 	return collapsed;
 }
 

@@ -149,7 +149,6 @@ struct pglist_data {
 	unsigned int khugepaged_max_ptes_none;  /* empty PTEs a collapse may fill */
 	unsigned int khugepaged_ticks;          /* time slices since the last pass */
 	unsigned int khugepaged_sleep;          /* slices between passes */
-	unsigned int khugepaged_scan_collapsed; /* collapses in this full scan */
 	bool khugepaged_wake;                   /* the machine should call khugepaged_scan */
 	struct mm_struct *khugepaged_mm;        /* where the next pass resumes */
 	uint64_t khugepaged_address;
