@@ -7,6 +7,8 @@
  *                  khugepaged collapsing a region populated page by page
  *   thp compact    fragments memory on purpose (run with --mem=64M --swap=0),
  *                  then a THP fault needs compaction
+ *   thp swap       more huge pages than RAM (--mem=64M --swap=256M): split,
+ *                  swapped and read back
  *   thp show       prints the THP mode, buddyinfo, pagetypeinfo and
  *                  extfrag_index */
 #include <stdint.h>
@@ -290,6 +292,31 @@ static void compact(void)
 	check(failures == 0, "the moved data is intact");
 }
 
+/* More huge pages than RAM (run with --mem=64M --swap=256M): reclaim
+ * splits them to swap their 4 KiB pages out, and every byte comes back. */
+static void swap(void)
+{
+	const size_t len = 96UL << 20;
+	long alloc0 = vmstat("thp_fault_alloc"), split0 = vmstat("thp_split_page");
+	long out0 = vmstat("pswpout");
+	char *p = map_aligned(len);
+	char line[200];
+	int bad = 0;
+
+	check(madvise(p, len, MADV_HUGEPAGE) == 0, "madvise(MADV_HUGEPAGE) on 96 MiB");
+	for (size_t off = 0; off < len; off += sizeof(uint64_t))
+		*(uint64_t *)(p + off) = ((uintptr_t)p + off) * 0x9e3779b97f4a7c15ULL;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t off = 0; off < len; off += sizeof(uint64_t))
+			bad += *(uint64_t *)(p + off) != ((uintptr_t)p + off) * 0x9e3779b97f4a7c15ULL;
+	snprintf(line, sizeof(line), "huge pages split and swapped, data intact (thp_fault_alloc "
+		 "+%ld, thp_split_page +%ld, pswpout +%ld)", vmstat("thp_fault_alloc") - alloc0,
+		 vmstat("thp_split_page") - split0, vmstat("pswpout") - out0);
+	check(!bad && vmstat("thp_fault_alloc") > alloc0 && vmstat("thp_split_page") > split0 &&
+	      vmstat("pswpout") > out0, line);
+	munmap(p, len);
+}
+
 /* The files that show THP and fragmentation state, as they are. */
 static void show(void)
 {
@@ -319,6 +346,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "show")) {
 		show();
+	} else if (argc > 1 && !strcmp(argv[1], "swap")) {
+		swap();
 	} else if (argc > 1 && !strcmp(argv[1], "compact")) {
 		compact();
 	} else {
