@@ -501,7 +501,7 @@ static void gen_maps(struct mm_struct *mm, struct strbuf *sb, bool smaps)
 				  (unsigned long)((vma->vm_end - vma->vm_start) >> 10));
 			sb_printf(sb, "KernelPageSize: %8lu kB\nMMUPageSize:    %8lu kB\n", 4UL, 4UL);
 			smaps_lines(sb, &mss, false);
-			sb_printf(sb, "THPeligible:    %8d\n", 0);
+			sb_printf(sb, "THPeligible:    %8d\n", hugepage_vma_check(vma));
 			show_vmflags(sb, vma->vm_flags);
 		}
 	}

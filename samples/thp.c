@@ -160,7 +160,9 @@ static void huge_region(void)
 	pid_t pid;
 	int status;
 
-	check(madvise(p, len, MADV_HUGEPAGE) == 0, "madvise(MADV_HUGEPAGE) on 64 MiB");
+	check(madvise(p, len, MADV_HUGEPAGE) == 0 &&
+	      smaps_kb((uintptr_t)p, (uintptr_t)p + len, "THPeligible") == 1,
+	      "madvise(MADV_HUGEPAGE) on 64 MiB (THPeligible 1)");
 	fill(p, len, 0x55);
 	snprintf(line, sizeof(line), "64 MiB mapped by 32 huge pages (AnonHugePages %ld kB, "
 		 "thp_fault_alloc +%ld)", smaps_kb((uintptr_t)p, (uintptr_t)p + len, "AnonHugePages"),
@@ -235,8 +237,9 @@ static void collapse(void)
 
 	/* Debian's default mode is madvise: these are 4 KiB pages. */
 	fill(p, len, 0xaa);
-	check(smaps_kb((uintptr_t)p, (uintptr_t)p + len, "AnonHugePages") == 0,
-	      "8 MiB populated page by page: no huge page");
+	check(smaps_kb((uintptr_t)p, (uintptr_t)p + len, "AnonHugePages") == 0 &&
+	      smaps_kb((uintptr_t)p, (uintptr_t)p + len, "THPeligible") == 0,
+	      "8 MiB populated page by page: no huge page (THPeligible 0)");
 	check(madvise(p, len, MADV_HUGEPAGE) == 0, "madvise(MADV_HUGEPAGE) afterwards");
 	/* khugepaged runs between time slices: keep the CPU busy. */
 	for (int round = 0; round < 2000 && kb < 8192; round++) {
