@@ -7,12 +7,14 @@
  * targets' invariant checker after it. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mm_test_util.h"
 #include "guestmm/mm.h"
 #include "guestmm/huge_memory.h"
 #include "guestmm/swap.h"
 #include "guestmm/task_mmu.h"
+#include "guestmm/filemap.h"
 #include "tests/fuzz/mm_check.h"
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -482,6 +484,86 @@ START_TEST(compaction_makes_an_order_9_block)
 }
 END_TEST
 
+/* The PTE at addr (present). */
+static pte_t *pte_at(struct mm_struct *mm, uint64_t addr)
+{
+	pte_t *pte = pte_offset(mm, addr);
+
+	ck_assert_ptr_nonnull(pte);
+	ck_assert(pte_present(*pte));
+	return pte;
+}
+
+START_TEST(migration_moves_anon_and_page_cache_pages)
+{
+	char path[] = "/tmp/vmemu-test-thp-XXXXXX";
+	int fd = mkstemp(path);
+	uint8_t buf[4 * PAGE_SIZE];
+	struct mm_struct *mm, *child, *mms[2];
+	struct file *file;
+	struct page *old, *new;
+	uint64_t v;
+
+	ck_assert_int_ge(fd, 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 13 + 1);
+	ck_assert_int_eq(write(fd, buf, sizeof(buf)), (ssize_t)sizeof(buf));
+	unlink(path);
+	file = file_from_fd(fd, path);
+	ck_assert_ptr_nonnull(file);
+	mm = mm_with_region(4 * PAGE_SIZE, -1);
+	ck_assert_int_eq(do_mmap(mm, BASE + PMD_SIZE, sizeof(buf), PROT_READ,
+				 MAP_SHARED | MAP_FIXED, file, 0), (int64_t)(BASE + PMD_SIZE));
+	file_put(file);
+	fill(mm, 4 * PAGE_SIZE, 21);
+	ck_assert_int_eq(copy_from_user(mm, &v, BASE + PMD_SIZE + PAGE_SIZE, sizeof(v)), 0);
+	/* Anon pages shared with a child: both PTEs move. */
+	child = dup_mm(mm);
+	mms[0] = mm;
+	mms[1] = child;
+
+	old = pfn_to_page(t.node, pte_pfn(*pte_at(mm, BASE + PAGE_SIZE)));
+	ck_assert(page_movable(t.node, old));
+	new = alloc_page(t.node, 0);
+	ck_assert_int_eq(migrate_page(t.node, old, new), 0);
+	ck_assert_uint_eq(pte_pfn(*pte_at(mm, BASE + PAGE_SIZE)), page_to_pfn(t.node, new));
+	ck_assert_uint_eq(pte_pfn(*pte_at(child, BASE + PAGE_SIZE)), page_to_pfn(t.node, new));
+	ck_assert_int_eq(page_mapcount(new), 2);
+	put_page(t.node, old);
+	check_node(mms, 2);
+	check_fill(mm, 4 * PAGE_SIZE, 21, 0);
+	check_fill(child, 4 * PAGE_SIZE, 21, 0);
+	mmput(child);
+
+	/* A page-cache page: its PTE and its slot in the cache move. */
+	old = pfn_to_page(t.node, pte_pfn(*pte_at(mm, BASE + PMD_SIZE + PAGE_SIZE)));
+	ck_assert(!PageFlag(old, PG_anon) && old->mapping);
+	ck_assert(page_movable(t.node, old));
+	new = alloc_page(t.node, 0);
+	ck_assert_int_eq(migrate_page(t.node, old, new), 0);
+	ck_assert_ptr_eq(filemap_lookup(new->mapping, 1), new);
+	ck_assert_uint_eq(pte_pfn(*pte_at(mm, BASE + PMD_SIZE + PAGE_SIZE)),
+			  page_to_pfn(t.node, new));
+	put_page(t.node, old);
+	check_node(&mm, 1);
+	ck_assert_int_eq(copy_from_user(mm, buf, BASE + PMD_SIZE, sizeof(buf)), 0);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], (uint8_t)(i * 13 + 1));
+	/* A page someone else holds does not move. */
+	old = pfn_to_page(t.node, pte_pfn(*pte_at(mm, BASE)));
+	get_page(old);
+	ck_assert(!page_movable(t.node, old));
+	new = alloc_page(t.node, 0);
+	ck_assert_int_eq(migrate_page(t.node, old, new), -EBUSY);
+	put_page(t.node, new);
+	put_page(t.node, old);
+	ck_assert_uint_eq(event(PGMIGRATE_SUCCESS), 2);
+	check_node(&mm, 1);
+	mmput(mm);
+	check_node(NULL, 0);
+}
+END_TEST
+
 /* A small xorshift generator: the same operations every run. */
 static uint64_t rnd_state = 88172645463325252ULL;
 static uint64_t rnd(uint64_t n)
@@ -628,6 +710,7 @@ static Suite *thp_suite(void)
 	tcase_add_test(tc, reclaim_splits_before_swapping);
 	tcase_add_test(tc, khugepaged_collapses_pages_populated_one_by_one);
 	tcase_add_test(tc, compaction_makes_an_order_9_block);
+	tcase_add_test(tc, migration_moves_anon_and_page_cache_pages);
 	tcase_add_test(tc, random_operations_keep_data_and_invariants);
 	suite_add_tcase(s, tc);
 	return s;
