@@ -7,13 +7,13 @@
 # top-level Makefile.am.
 
 BENCH_PROGS = bench/cpu bench/randmem bench/pagefault bench/forkcow \
-	bench/forkexec bench/fileio bench/swap bench/hello bench/syscall bench/thp
+	bench/forkexec bench/fileio bench/fileread bench/swap bench/hello bench/syscall bench/thp
 BENCH_CC = gcc
 BENCH_CFLAGS = -static -O2
 PYTHON3 = python3
 QEMU_X86_64 = qemu-x86_64
 EXTRA_DIST += bench/local.mk bench/run.sh bench/cpu.c bench/randmem.c \
-	bench/pagefault.c bench/forkcow.c bench/forkexec.c bench/fileio.c \
+	bench/pagefault.c bench/forkcow.c bench/forkexec.c bench/fileio.c bench/fileread.c \
 	bench/swap.c bench/hello.c bench/syscall.c bench/thp.c
 
 bench/cpu: $(srcdir)/bench/cpu.c
@@ -34,6 +34,9 @@ bench/forkexec: $(srcdir)/bench/forkexec.c
 bench/fileio: $(srcdir)/bench/fileio.c
 	@$(MKDIR_P) bench
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $(srcdir)/bench/fileio.c
+bench/fileread: $(srcdir)/bench/fileread.c
+	@$(MKDIR_P) bench
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $(srcdir)/bench/fileread.c
 bench/swap: $(srcdir)/bench/swap.c
 	@$(MKDIR_P) bench
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $(srcdir)/bench/swap.c

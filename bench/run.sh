@@ -40,6 +40,10 @@ BENCHMARKS = [
      ["1000"], [], 1),
     ("fileio", "write, sequential read and mmap+touch of a 256 MiB file",
      [], ["--mem=1G"], 1),
+    ("fileread", "sequential read(2) of a 256 MiB file, 128 KiB at a time",
+     ["read"], ["--mem=1G"], 1),
+    ("filemmap", "mmap of a 256 MiB file, one byte of each page read",
+     ["mmap"], ["--mem=1G"], 1),
     ("swap", "192 MiB of compressible data (3x guest memory), written, read twice",
      [], ["--mem=64M", "--swap=256M"], 1),
     ("hello", "start-up of a static hello world (per run, 20 runs a sample)",
@@ -60,6 +64,8 @@ THP_FIELDS = [("wall_ms", "total wall time (ms)"),
               ("faults", "page faults taken"),
               ("thp_faults", "THP faults"),
               ("vmpte_kb", "page-table pages (VmPTE, kB)")]
+# Rows that run another row's program with other arguments.
+PROGRAM_OF = {"filemmap": "fileread"}
 
 TIMEOUT = 900
 
@@ -238,7 +244,7 @@ def main():
     failed = False
     try:
         for name, desc, bargs, vopts, runs in benches:
-            prog = os.path.join(bin_dir, name)
+            prog = os.path.join(bin_dir, PROGRAM_OF.get(name, name))
             cmds = [("native", [prog] + bargs, env)]
             if qemu:
                 cmds.append(("qemu", [qemu, "-cpu", "Haswell", prog] + bargs,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "machine.h"
+#include "procfs.h"
 #include "task.h"
 #include "vfs.h"
 #include "loader/loader.h"
@@ -152,6 +153,7 @@ void vmemu_machine_destroy(vmemu_machine *m)
 		task_free(m, t);
 	}
 	run_fini(m);
+	procfs_dir_cleanup(m);
 	if (m->capstone)
 		cs_close(&m->capstone);
 	vmemu_node_destroy(m->mmu);

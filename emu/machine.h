@@ -77,6 +77,9 @@ struct vmemu_machine {
 
 	uint64_t rng_state;             /* xorshift state, seeded when deterministic */
 	uint64_t boot_ns;               /* machine_now_ns at creation */
+	uint64_t loadavg_ns;            /* /proc/loadavg: next 5 s sample, since boot */
+	unsigned long avenrun[3];       /* its averages, fixed point (procfs_sys.c) */
+	char *procfs_host_dir;          /* where /proc's directories are made (procfs_dir.c) */
 
 	/* The virtual clock (log.c, run.c): guest time consumed by executed
 	 * code, estimated at block granularity; it is the guest's clock in

@@ -187,12 +187,14 @@ struct report_state {
 /* The /proc/meminfo subset of the summary (kB). */
 #define MEMINFO_FIELDS(X) \
 	X("MemTotal", mem_total) X("MemFree", mem_free) X("Cached", cached) \
-	X("AnonPages", anon_pages) X("Shmem", shmem) X("PageTables", page_tables) \
+	X("Dirty", dirty) X("Writeback", writeback) X("AnonPages", anon_pages) \
+	X("Mapped", mapped) X("Shmem", shmem) X("PageTables", page_tables) \
 	X("Slab", slab) X("SwapTotal", swap_total) X("SwapFree", swap_free)
 
 /* The /proc/vmstat subset of the summary (event counts). */
 static const char *const report_vmstat_names[] = {
-	"pgfault", "pgmajfault", "pswpin", "pswpout", "pgscan_kswapd", "pgscan_direct",
+	"pgfault", "pgmajfault", "pgpgin", "pgpgout", "pswpin", "pswpout", "pgscan_kswapd",
+	"pgscan_direct",
 	"pgsteal_kswapd", "pgsteal_direct", "oom_kill",
 };
 #define NR_REPORT_VMSTAT (sizeof(report_vmstat_names) / sizeof(report_vmstat_names[0]))
@@ -267,12 +269,78 @@ static void report_process(void *ctx, const struct vmemu_process_report *r)
 	fflush(rs->out);
 }
 
+/* The page cache at the end of the run, largest first. */
+struct cached_files {
+	struct vmemu_cached_file *v;
+	size_t n, cap;
+	int failed;
+};
+
+static void collect_cached_file(void *ctx, const struct vmemu_cached_file *f)
+{
+	struct cached_files *c = ctx;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct vmemu_cached_file *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v) {
+			c->failed = 1;
+			return;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n] = *f;
+	c->v[c->n].path = strdup(f->path);
+	if (!c->v[c->n].path)
+		c->failed = 1;
+	else
+		c->n++;
+}
+
+static int by_cached_desc(const void *a, const void *b)
+{
+	const struct vmemu_cached_file *x = a, *y = b;
+
+	return x->cached < y->cached ? 1 : x->cached > y->cached ? -1 : strcmp(x->path, y->path);
+}
+
+static void cached_files_free(struct cached_files *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free((char *)c->v[i].path);
+	free(c->v);
+}
+
+static json_t *page_cache_json(const struct cached_files *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < c->n; i++) {
+		json_t *o = json_object();
+
+		if (!o || json_array_append_new(a, o)) {
+			json_decref(a);
+			return NULL;
+		}
+		json_object_set_new(o, "path", json_string(c->v[i].path));
+		if (!json_object_get(o, "path"))
+			json_object_set_new(o, "path", json_string("?"));
+		json_object_set_new(o, "Cached", json_integer((json_int_t)c->v[i].cached));
+		json_object_set_new(o, "Dirty", json_integer((json_int_t)c->v[i].dirty));
+		json_object_set_new(o, "Mapped", json_integer((json_int_t)c->v[i].mapped));
+	}
+	return a;
+}
+
 /* The end of the run: the system summary (and, in JSON, the document).
  * Returns 0, or -1 when the report could not be written. */
 static int report_finish(struct report_state *rs, vmemu_machine *m)
 {
 	struct vmemu_meminfo mi;
 	int64_t vm[NR_REPORT_VMSTAT];
+	struct cached_files files = { 0 };
 	int rc = 0;
 
 	if (vmemu_get_meminfo(m, &mi))
@@ -280,15 +348,22 @@ static int report_finish(struct report_state *rs, vmemu_machine *m)
 	for (unsigned int i = 0; i < NR_REPORT_VMSTAT; i++)
 		if (vmemu_node_vmstat_get(vmemu_machine_node(m), report_vmstat_names[i], &vm[i]))
 			vm[i] = 0;
+	vmemu_node_page_cache(vmemu_machine_node(m), collect_cached_file, &files);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), by_cached_desc);
 	if (rs->format == REPORT_JSON) {
 		json_t *doc = json_object(), *sys = json_object(), *mij = json_object(),
 		       *vmj = json_object();
 
-		if (!doc || !sys || !mij || !vmj || rs->failed) {
+		json_t *pcj = page_cache_json(&files);
+
+		if (!doc || !sys || !mij || !vmj || !pcj || rs->failed || files.failed) {
 			json_decref(doc);
 			json_decref(sys);
 			json_decref(mij);
 			json_decref(vmj);
+			json_decref(pcj);
+			cached_files_free(&files);
 			return -1;
 		}
 #define MEMINFO_JSON(name, field) json_object_set_new(mij, name, json_integer((json_int_t)mi.field));
@@ -298,6 +373,7 @@ static int report_finish(struct report_state *rs, vmemu_machine *m)
 			json_object_set_new(vmj, report_vmstat_names[i], json_integer(vm[i]));
 		json_object_set_new(sys, "meminfo", mij);
 		json_object_set_new(sys, "vmstat", vmj);
+		json_object_set_new(sys, "page_cache", pcj);
 		json_object_set_new(doc, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
 		json_object_set_new(doc, "vmemu_version", json_string(VMEMU_VERSION_STRING));
 		json_object_set_new(doc, "processes", json_incref(rs->processes));
@@ -314,7 +390,16 @@ static int report_finish(struct report_state *rs, vmemu_machine *m)
 #undef MEMINFO_TEXT
 		for (unsigned int i = 0; i < NR_REPORT_VMSTAT; i++)
 			fprintf(rs->out, "  %-16s%10lld\n", report_vmstat_names[i], (long long)vm[i]);
+		if (files.n)
+			fprintf(rs->out, "page cache:\n  %13s %9s %9s  %s\n", "Cached", "Dirty", "Mapped",
+				"file");
+		for (size_t i = 0; i < files.n; i++)
+			fprintf(rs->out, "  %10llu kB %6llu kB %6llu kB  %s\n",
+				(unsigned long long)files.v[i].cached,
+				(unsigned long long)files.v[i].dirty,
+				(unsigned long long)files.v[i].mapped, files.v[i].path);
 	}
+	cached_files_free(&files);
 	if (fflush(rs->out) || ferror(rs->out))
 		rc = -1;
 	return rc;

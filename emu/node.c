@@ -12,6 +12,7 @@
 
 #include "node.h"
 #include "guestmm/task_mmu.h"
+#include "guestmm/filemap.h"
 #include "guestmm/swap.h"
 
 /* Unicorn's UC_CTL() shifts UC_CTL_IO_READ (2) into bit 31 of an int,
@@ -463,6 +464,31 @@ int vmemu_node_meminfo(vmemu_node *n, struct vmemu_meminfo *out)
 		swap_get_stats(pg, &st);
 		out->swap_total = PAGES_KB(st.total_pages);
 		out->swap_free = PAGES_KB(st.free_pages);
+	}
+	return 0;
+}
+
+int vmemu_node_page_cache(vmemu_node *n,
+			  void (*fn)(void *ctx, const struct vmemu_cached_file *f), void *ctx)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &n->pgdat->address_spaces) {
+		struct address_space *mapping = list_entry(pos, struct address_space, list);
+		struct vmemu_cached_file f = { 0 };
+		unsigned long dirty, mapped;
+
+		if (!mapping->nrpages)
+			continue;
+		filemap_count(mapping, &dirty, &mapped);
+		f.path = mapping->path ? mapping->path : "";
+		f.dev = mapping->dev;
+		f.ino = mapping->ino;
+		f.cached = PAGES_KB(mapping->nrpages);
+		f.dirty = PAGES_KB(dirty);
+		f.mapped = PAGES_KB(mapped);
+		f.open = mapping->host_file != NULL;
+		fn(ctx, &f);
 	}
 	return 0;
 }

@@ -446,6 +446,24 @@ struct k_rusage {
 };
 
 /* Looks for a child to report; 0 with none ready, -ECHILD with none. */
+
+/* A zombie child is reaped: its usage joins the parent's RUSAGE_CHILDREN
+ * (and /proc/PID/stat's cutime), and the scheduler frees it. */
+static void reap_child(machine_t *m, struct task_struct *t, struct task_struct *c)
+{
+	uint64_t cpu = 0;
+
+	for (struct task_struct *o = m->tasks; o; o = o->next)
+		if (o->tgid == c->tgid)
+			cpu += task_cpu_ns(m, o);
+	t->ccpu_ns += cpu + c->ccpu_ns;
+	t->cmin_flt += c->min_flt_at_exit + c->cmin_flt;
+	t->cmaj_flt += c->maj_flt_at_exit + c->cmaj_flt;
+	if (c->maxrss_at_exit > t->cmaxrss)
+		t->cmaxrss = c->maxrss_at_exit;
+	c->state = TASK_DEAD;
+}
+
 static long do_wait(machine_t *m, struct task_struct *t, int pid, uint64_t ustatus,
 		    int options, uint64_t urusage)
 {
@@ -491,13 +509,8 @@ static long do_wait(machine_t *m, struct task_struct *t, int pid, uint64_t ustat
 			if (copy_to_user(t->mm, urusage, &ru, sizeof(ru)))
 				return -EFAULT;
 		}
-		if (!(options & 0x01000000 /* WNOWAIT */)) {
-			t->cmin_flt += c->min_flt_at_exit + c->cmin_flt;
-			t->cmaj_flt += c->maj_flt_at_exit + c->cmaj_flt;
-			if (c->maxrss_at_exit > t->cmaxrss)
-				t->cmaxrss = c->maxrss_at_exit;
-			c->state = TASK_DEAD;
-		}
+		if (!(options & 0x01000000 /* WNOWAIT */))
+			reap_child(m, t, c);
 		return ret;
 	}
 	return any ? 0 : -ECHILD;
@@ -560,13 +573,8 @@ static long do_waitid(machine_t *m, struct task_struct *t, int idtype, int id, u
 							       : WEXITSTATUS(c->exit_code);
 		if (infop && copy_to_user(t->mm, infop, &info, sizeof(info)))
 			return -EFAULT;
-		if (!(options & 0x01000000 /* WNOWAIT */)) {
-			t->cmin_flt += c->min_flt_at_exit + c->cmin_flt;
-			t->cmaj_flt += c->maj_flt_at_exit + c->cmaj_flt;
-			if (c->maxrss_at_exit > t->cmaxrss)
-				t->cmaxrss = c->maxrss_at_exit;
-			c->state = TASK_DEAD;
-		}
+		if (!(options & 0x01000000 /* WNOWAIT */))
+			reap_child(m, t, c);
 		return 1;
 	}
 	return any ? 0 : -ECHILD;

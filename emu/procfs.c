@@ -12,48 +12,11 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "strbuf.h"
 #include "guestmm/task_mmu.h"
 #include "guestmm/filemap.h"
 #include "guestmm/swap.h"
 #include "guestmm/huge_memory.h"
-
-struct strbuf {
-	char *buf;
-	size_t len, cap;
-	int err;
-};
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (sb->err)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(sb->buf + sb->len, sb->cap - sb->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			sb->err = -EINVAL;
-			return;
-		}
-		if (sb->len + (size_t)n < sb->cap)
-			break;
-		size_t cap = (sb->cap ? sb->cap * 2 : 4096) + (size_t)n;
-		char *nb = realloc(sb->buf, cap);
-
-		if (!nb) {
-			sb->err = -ENOMEM;
-			return;
-		}
-		sb->buf = nb;
-		sb->cap = cap;
-	}
-	sb->len += (size_t)n;
-}
 
 /* Linux's names for CPUID feature bits (arch/x86/include/asm/cpufeatures.h),
  * in /proc/cpuinfo's order: leaf 1 EDX, leaf 1 ECX, 0x80000001 EDX/ECX,
@@ -654,7 +617,22 @@ static struct task_struct *proc_task(machine_t *m, struct task_struct *t, const 
 	if (end == rest || *end != '/' || pid <= 0)
 		return NULL;
 	*sub = end + 1;
-	return find_task(m, (int)pid);
+	t = find_task(m, (int)pid);
+	/* /proc/PID/task/TID/...: the thread's own files. */
+	if (t && !strncmp(*sub, "task/", 5)) {
+		struct task_struct *th;
+
+		rest = *sub + 5;
+		pid = strtol(rest, &end, 10);
+		if (end == rest || *end != '/' || pid <= 0)
+			return NULL;
+		th = find_task(m, (int)pid);
+		if (!th || th->tgid != t->tgid)
+			return NULL;
+		*sub = end + 1;
+		return th;
+	}
+	return t;
 }
 
 int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char **buf,
@@ -686,6 +664,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 	} else if (!strncmp(path, "/sys/kernel/mm/transparent_hugepage/khugepaged/", 47)) {
 		if (gen_khugepaged(m, path + 47, &sb))
 			return -ENOENT;
+	} else if (procfs_sys_generate(m, path, &sb) == 0) {
+		;
 	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
 		if (gen_memcg(m, path + 22, &sb))
 			return -ENOENT;
@@ -700,6 +680,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 			gen_status(m, pt, &sb);
 		else if (!strcmp(sub, "statm"))
 			gen_statm(pt, &sb);
+		else if (!strcmp(sub, "stat"))
+			procfs_task_stat(m, pt, &sb);
 		else if (!strcmp(sub, "oom_score_adj"))
 			sb_printf(&sb, "%d\n", pt->oom_score_adj);
 		else if (!strcmp(sub, "oom_score"))
@@ -729,7 +711,8 @@ static bool procfs_is_writable(const char *p)
 {
 	const char *slash = strrchr(p, '/');
 
-	return !strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj");
+	return (!strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj")) ||
+	       procfs_sys_is_writable(p);
 }
 
 int procfs_write(machine_t *m, struct task_struct *t, const char *path, const char *buf,
@@ -743,6 +726,8 @@ int procfs_write(machine_t *m, struct task_struct *t, const char *path, const ch
 	(void)len;
 	if (!procfs_is_writable(path))
 		return -EINVAL;
+	if (procfs_sys_is_writable(path))
+		return procfs_sys_write(m, t, path, buf);
 	pt = proc_task(m, t, path, &sub);
 	if (!pt || pt->state == TASK_DEAD || pt->state == TASK_ZOMBIE)
 		return -ESRCH;
@@ -797,7 +782,8 @@ int procfs_memfd(const char *name, const char *buf, size_t len, int flags)
 bool procfs_is_generated(const char *p)
 {
 	static const char *const fixed[] = {
-		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat",
+		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat", "/proc/stat", "/proc/uptime",
+		"/proc/loadavg", "/proc/swaps", "/proc/sys/vm/drop_caches", "/proc/sys/vm/swappiness",
 		"/proc/buddyinfo", "/proc/pagetypeinfo", "/sys/kernel/debug/extfrag/extfrag_index",
 		"/sys/kernel/mm/transparent_hugepage/enabled",
 		"/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan",
@@ -810,7 +796,7 @@ bool procfs_is_generated(const char *p)
 		"/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory.swap.current",
 	};
 	static const char *const per_task[] = {
-		"maps", "smaps", "smaps_rollup", "status", "statm", "comm", "cmdline", "environ",
+		"maps", "smaps", "smaps_rollup", "status", "statm", "stat", "comm", "cmdline", "environ",
 		"oom_score", "oom_score_adj",
 	};
 	const char *sub;

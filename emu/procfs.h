@@ -25,4 +25,30 @@ bool procfs_is_generated(const char *guest_abs);
  * offset 0 see the state of that moment, as with Linux's seq_file). */
 void procfs_refresh(machine_t *m, struct task_struct *t, const char *guest_abs, int host_fd);
 
+/* procfs_dir.c: the directories /proc, /proc/PID, /proc/PID/fd,
+ * /proc/PID/task and /proc/PID/task/TID[/fd]. */
+/* Is guest_abs (normalised) one of them, for a live guest task? */
+int procfs_dir_lookup(machine_t *m, const char *guest_abs);
+/* Opens it (flags as open's), listing the guest's state of this moment:
+ * a host fd or -errno. */
+int procfs_dir_open(machine_t *m, struct task_struct *t, const char *guest_abs, int flags);
+/* The guest path of a host path inside those directories, or NULL. */
+char *procfs_dir_guest_path(machine_t *m, const char *host_path);
+/* Removes the host directory that holds them (machine teardown). */
+void procfs_dir_cleanup(machine_t *m);
+
+/* Between the procfs*.c files. */
+struct strbuf;
+/* procfs_sys.c: /proc/stat, uptime, loadavg, swaps and /proc/sys/vm files:
+ * 0 with sb filled, or -ENOENT for another path. */
+int procfs_sys_generate(machine_t *m, const char *guest_abs, struct strbuf *sb);
+bool procfs_sys_is_writable(const char *guest_abs);
+int procfs_sys_write(machine_t *m, struct task_struct *t, const char *guest_abs,
+		     const char *buf);
+/* The load averages of /proc/loadavg (fixed point, 11 bits), brought up
+ * to date; sysinfo(2) shares them. */
+void procfs_loadavg(machine_t *m, unsigned long avenrun[3]);
+/* /proc/PID/stat of the process t leads. */
+void procfs_task_stat(machine_t *m, struct task_struct *t, struct strbuf *sb);
+
 #endif

@@ -28,6 +28,7 @@
 #include "syscall.h"
 #include "vfs.h"
 #include "procfs.h"
+#include "pagecache.h"
 
 /* Conventions of this file.
  * - Guest structures are copied with their Linux x86-64 sizes; on x86-64
@@ -381,6 +382,23 @@ long sleep_on_host_fd(machine_t *m, struct task_struct *t, int fd, short events)
 	return task_sleep(m, t, host_fd_wait);
 }
 
+/* Where the host put the n bytes it just wrote (done bytes into the call):
+ * at pos, or at the file offset a write() moved, or at the end for a
+ * pwrite on an O_APPEND file, which appends on Linux. */
+static uint64_t written_at(struct vfile *f, int64_t pos, uint64_t done, ssize_t n)
+{
+	struct stat st;
+	off_t cur;
+
+	if (pos >= 0 && !(f->flags & O_APPEND))
+		return (uint64_t)pos + done;
+	if (pos < 0 && (cur = lseek(f->host_fd, 0, SEEK_CUR)) >= n)
+		return (uint64_t)(cur - n);
+	if (fstat(f->host_fd, &st) == 0 && st.st_size >= n)
+		return (uint64_t)(st.st_size - n);
+	return 0;
+}
+
 /* A transfer between guest memory and a host fd through a bounce buffer:
  * pos < 0 uses (and moves) the file position. As on Linux, bytes already
  * transferred win over a later error. A read keeps going past one chunk
@@ -395,6 +413,7 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 	uint64_t total = segs_total(seg, nseg), done = 0;
 	size_t bufsz = total < RW_CHUNK ? total : RW_CHUNK;
 	struct ucursor cur = { seg, nseg, 0, 0 };
+	struct address_space *wmap = NULL;
 	struct sigpipe_hold hold;
 	bool epipe = false, coop;
 	int regular = -1;
@@ -434,9 +453,17 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 		else
 			coop = false;
 	}
-	buf = malloc(bufsz ? bufsz : 1);
-	if (!buf)
+	/* Page aligned: an O_DIRECT host fd wants it. */
+	if (posix_memalign((void **)&buf, PAGE_SIZE, bufsz ? bufsz : 1))
 		return -ENOMEM;
+	if (write && vfile_page_cached(f))
+		wmap = vfile_mapping(t, f);
+	/* O_DIRECT goes around the cache: what mappings stored must reach
+	 * the host file first (Linux writes back before direct I/O). */
+	if ((f->flags & O_DIRECT) && pagecache_flush(t, f->host_fd) < 0) {
+		free(buf);
+		return -EIO;
+	}
 	if (write)
 		sigpipe_block(&hold);
 	for (;;) {
@@ -471,6 +498,8 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 			epipe = ret == -EPIPE;
 			break;
 		}
+		if (write && n > 0 && wmap)
+			filemap_write_cached(wmap, written_at(f, pos, done, n), buf, (size_t)n);
 		if (!write && (put = ucopy(t, &cur, buf, n, true)) < (size_t)n) {
 			/* Give back what the guest could not take where the file
 			 * allows it; from a pipe it is lost, as nothing can hold it. */
@@ -491,6 +520,10 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 		}
 	}
 	free(buf);
+	if (wmap && done)
+		filemap_stamp(wmap);
+	if (write && done && (f->flags & O_DIRECT))
+		pagecache_invalidate(t, f->host_fd, 0, UINT64_MAX);
 	if (write)
 		sigpipe_restore(&hold, epipe);
 	if (epipe)
@@ -557,6 +590,57 @@ static void mark_random_dev(struct task_struct *t, int fd)
 		f->random_dev = true;
 }
 
+/* The access mode check Linux makes before looking at an iovec (the
+ * access mode and O_PATH never change after open, so f->flags has them). */
+static long check_rw_mode(struct vfile *f, bool write)
+{
+	int acc = f->flags & O_ACCMODE;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (write ? (acc != O_WRONLY && acc != O_RDWR) : (acc != O_RDONLY && acc != O_RDWR))
+		return -EBADF;
+	return 0;
+}
+
+/* Reads of regular files come through the page cache (guestmm/filemap.c),
+ * at the host fd's offset when pos < 0. */
+struct read_actor {
+	struct task_struct *t;
+	struct ucursor cur;
+};
+
+static size_t read_actor_copy(void *ctx, const void *src, size_t len)
+{
+	struct read_actor *ra = ctx;
+
+	return ucopy(ra->t, &ra->cur, (char *)src, len, true);
+}
+
+static long cached_read(struct task_struct *t, struct vfile *f, const struct useg *seg,
+			unsigned long nseg, int64_t pos)
+{
+	struct read_actor actor = { t, { seg, nseg, 0, 0 } };
+	struct address_space *mapping;
+	int64_t off = pos;
+	int err = 0;
+	struct file *file = vfile_mm_file(f, &err);
+	long n;
+
+	if (!file)
+		return err;
+	mapping = file_mapping(t->mm->node, file);
+	if (!mapping)
+		return -ENOMEM;
+	if (off < 0 && (off = lseek(f->host_fd, 0, SEEK_CUR)) < 0)
+		return -errno;
+	n = filemap_read(mapping, &file->f_ra, (uint64_t)off, segs_total(seg, nseg),
+			 read_actor_copy, &actor);
+	if (n > 0 && pos < 0)
+		lseek(f->host_fd, off + n, SEEK_SET);
+	return n;
+}
+
 static long file_rw(machine_t *m, struct task_struct *t, struct vfile *f, const struct useg *seg,
 		    unsigned long nseg, int64_t pos, int rwf, bool write)
 {
@@ -582,20 +666,12 @@ static long file_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 		return random_read(m, t, seg, nseg);
 	if (f->kind == VFILE_BUFFER)
 		return write ? -EINVAL : buffer_read(t, f, seg, nseg, pos);
+	if (!write && vfile_page_cached(f)) {
+		long r = check_rw_mode(f, false);
+
+		return r < 0 ? r : cached_read(t, f, seg, nseg, pos);
+	}
 	return host_rw(m, t, f, seg, nseg, pos, rwf, write);
-}
-
-/* The access mode check Linux makes before looking at an iovec (the
- * access mode and O_PATH never change after open, so f->flags has them). */
-static long check_rw_mode(struct vfile *f, bool write)
-{
-	int acc = f->flags & O_ACCMODE;
-
-	if (f->flags & O_PATH)
-		return -EBADF;
-	if (write ? (acc != O_WRONLY && acc != O_RDWR) : (acc != O_RDONLY && acc != O_RDWR))
-		return -EBADF;
-	return 0;
 }
 
 static long rw_one(machine_t *m, struct task_struct *t, uint64_t fd, uint64_t buf, uint64_t count,
@@ -820,6 +896,8 @@ static long do_open(machine_t *m, struct task_struct *t, int dirfd, uint64_t upa
 		free(p);
 		return fd_install_at(t->files, fd, f, flags & O_CLOEXEC);
 	}
+	if (!(flags & O_PATH))
+		pagecache_opened(t, hfd, flags & O_TRUNC);
 	r = install_host_fd(m, t, fd, hfd, flags, p);
 	free(p);
 	if (r >= 0 && m->cfg.deterministic)
@@ -1678,6 +1756,8 @@ static long sys_truncate(machine_t *m, struct task_struct *t, const uint64_t *a)
 	} else {
 		host_fd_path(proc, sizeof(proc), tg.host_fd);
 		r = restartable(host_err(truncate(proc, (off_t)a[1])));
+		if (r == 0)
+			pagecache_truncated(t, tg.host_fd);
 	}
 	at_release(&tg);
 	return r;
@@ -1694,7 +1774,10 @@ static long sys_ftruncate(machine_t *m, struct task_struct *t, const uint64_t *a
 		return -EBADF;
 	if (f->kind != VFILE_HOST)
 		return -EINVAL;
-	return restartable(host_err(ftruncate(f->host_fd, (off_t)a[1])));
+	if (ftruncate(f->host_fd, (off_t)a[1]) < 0)
+		return restartable(-errno);
+	pagecache_truncated(t, f->host_fd);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1711,16 +1794,21 @@ static int host_fd_of(struct task_struct *t, uint64_t fd, struct vfile **f)
 }
 
 /* fsync and fdatasync: EBADF for a closed fd, EINVAL for one that cannot
- * be synced, else the host's answer. */
+ * be synced; else the guest's dirty pages are written back (what mappings
+ * stored; write() wrote through already) and the host makes it durable. */
 static long do_fsync(struct task_struct *t, uint64_t fd, bool datasync)
 {
 	struct vfile *f;
 	int hfd = host_fd_of(t, fd, &f);
+	int err;
 
 	if (!f)
 		return -EBADF;
 	if (hfd < 0)
 		return -EINVAL;
+	err = pagecache_writeback(t, hfd, 0, UINT64_MAX);
+	if (err < 0)
+		return err;
 	return host_err(datasync ? fdatasync(hfd) : fsync(hfd));
 }
 
@@ -1736,6 +1824,7 @@ static long sys_fdatasync(machine_t *m, struct task_struct *t, const uint64_t *a
 
 static long sys_sync(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
+	pagecache_sync_all(t);
 	sync();
 	return 0;
 }
@@ -1747,32 +1836,57 @@ static long sys_syncfs(machine_t *m, struct task_struct *t, const uint64_t *a)
 
 	if (!f)
 		return -EBADF;
-	return hfd < 0 ? 0 : host_err(syncfs(hfd));
+	if (hfd < 0)
+		return 0;
+	pagecache_sync_all(t);
+	return host_err(syncfs(hfd));
 }
 
 static long sys_sync_file_range(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	struct vfile *f;
 	int hfd = host_fd_of(t, a[0], &f);
+	long r;
 
 	if (!f)
 		return -EBADF;
 	if (hfd < 0)
 		return -ESPIPE;
-	return host_err(syscall(SYS_sync_file_range, hfd, (int64_t)a[1], (int64_t)a[2],
-				(unsigned int)a[3]));
+	r = host_err(syscall(SYS_sync_file_range, hfd, (int64_t)a[1], (int64_t)a[2],
+			     (unsigned int)a[3]));
+	/* Valid arguments (the host said so): write the range back first
+	 * when asked to write, nbytes 0 meaning to the end of the file. */
+	if (r == 0 && (a[3] & SYNC_FILE_RANGE_WRITE)) {
+		uint64_t start = a[1], n = a[2];
+		int err = pagecache_writeback(t, hfd, start,
+					      n == 0 || n > UINT64_MAX - start ? UINT64_MAX
+									     : start + n - 1);
+
+		if (err < 0)
+			return err;
+		if (a[3] & SYNC_FILE_RANGE_WAIT_AFTER)
+			r = host_err(syscall(SYS_sync_file_range, hfd, (int64_t)a[1],
+					     (int64_t)a[2], (unsigned int)a[3]));
+	}
+	return r;
 }
 
 static long sys_fadvise64(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	struct vfile *f;
 	int hfd = host_fd_of(t, a[0], &f);
+	long r;
 
 	if (!f)
 		return -EBADF;
 	if (hfd < 0)
 		return 0;
-	return host_err(syscall(SYS_fadvise64, hfd, (int64_t)a[1], (int64_t)a[2], (int)a[3]));
+	/* The host validates the advice (EINVAL, ESPIPE); the guest's page
+	 * cache then takes it as Linux's does. */
+	r = host_err(syscall(SYS_fadvise64, hfd, (int64_t)a[1], (int64_t)a[2], (int)a[3]));
+	if (r == 0)
+		pagecache_fadvise(t, f, (int64_t)a[1], (int64_t)a[2], (int)a[3]);
+	return r;
 }
 
 static long sys_fallocate(machine_t *m, struct task_struct *t, const uint64_t *a)
@@ -1782,9 +1896,20 @@ static long sys_fallocate(machine_t *m, struct task_struct *t, const uint64_t *a
 
 	if (!f)
 		return -EBADF;
+	long r;
+
 	if (hfd < 0)
 		return -EOPNOTSUPP;
-	return restartable(host_err(fallocate(hfd, (int)a[1], (off_t)a[2], (off_t)a[3])));
+	/* Modes that change data in place go around the cache: what it
+	 * holds of the file is written back first and dropped after. */
+	if (a[1] & ~(uint64_t)FALLOC_FL_KEEP_SIZE)
+		pagecache_flush(t, hfd);
+	r = restartable(host_err(fallocate(hfd, (int)a[1], (off_t)a[2], (off_t)a[3])));
+	if (r == 0 && (a[1] & ~(uint64_t)FALLOC_FL_KEEP_SIZE))
+		pagecache_invalidate(t, hfd, (uint64_t)a[2], UINT64_MAX);
+	if (r == 0)
+		pagecache_truncated(t, hfd);
+	return r;
 }
 
 /* flock locks belong to the open file description on the host as on
@@ -2679,6 +2804,10 @@ static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 		return -EINVAL;
 	if (in->kind != VFILE_HOST && a[2] && off < 0)
 		return -EINVAL;
+	/* The host reads the file itself: stores made through mappings
+	 * reach it first; what it writes into a cached file, the cache drops. */
+	if (in->kind == VFILE_HOST)
+		pagecache_flush(t, in->host_fd);
 	sigpipe_block(&hold);
 	if (in->kind == VFILE_HOST && !(out->flags & O_NONBLOCK) && others_live(m, t) &&
 	    !host_fd_is_regular(out->host_fd) && !isatty(out->host_fd)) {
@@ -2698,6 +2827,8 @@ static long sys_sendfile(machine_t *m, struct task_struct *t, const uint64_t *a)
 			in->pos += r;
 	}
 	sigpipe_restore(&hold, r == -EPIPE);
+	if (r > 0)
+		pagecache_invalidate(t, out->host_fd, 0, UINT64_MAX);
 	if (slept)
 		return r;
 	if (r == -EPIPE)
@@ -2722,10 +2853,13 @@ static long sys_copy_file_range(machine_t *m, struct task_struct *t, const uint6
 		return -EFAULT;
 	if (a[3] && copy_from_user(t->mm, &off_out, a[3], sizeof(off_out)) < 0)
 		return -EFAULT;
+	pagecache_flush(t, in->host_fd);
 	r = host_err(copy_file_range(in->host_fd, a[1] ? &off_in : NULL, out->host_fd,
 				     a[3] ? &off_out : NULL, (size_t)a[4], (unsigned int)a[5]));
 	if (r < 0)
 		return restartable(r);
+	if (r > 0)
+		pagecache_invalidate(t, out->host_fd, 0, UINT64_MAX);
 	if (a[1] && copy_to_user(t->mm, a[1], &off_in, sizeof(off_in)) < 0)
 		return -EFAULT;
 	if (a[3] && copy_to_user(t->mm, a[3], &off_out, sizeof(off_out)) < 0)

@@ -7,6 +7,7 @@
 #include <sys/syscall.h>
 
 #include "syscall.h"
+#include "pagecache.h"
 
 static long sys_mmap(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
@@ -25,19 +26,12 @@ static long sys_mmap(machine_t *m, struct task_struct *t, const uint64_t *a)
 		if (vf->kind != VFILE_HOST)
 			return -ENODEV;
 		/* The mm's own reference to the host file, shared with the page
-		 * cache, made on the first mapping of this open file. */
-		if (!vf->mm_file) {
-			int dupfd = fcntl(vf->host_fd, F_DUPFD_CLOEXEC, 0);
+		 * cache and read(), made on first use by this open file. */
+		int err = 0;
 
-			if (dupfd < 0)
-				return -ENFILE;
-			vf->mm_file = file_from_fd(dupfd, vf->path);
-			if (!vf->mm_file) {
-				close(dupfd);
-				return -ENOMEM;
-			}
-		}
-		file = vf->mm_file;
+		file = vfile_mm_file(vf, &err);
+		if (!file)
+			return err;
 	}
 	return do_mmap(t->mm, addr, len, prot, flags, file, off >> PAGE_SHIFT);
 }
@@ -65,6 +59,11 @@ static long sys_mprotect(machine_t *m, struct task_struct *t, const uint64_t *a)
 static long sys_madvise(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
 	return do_madvise(t->mm, a[0], a[1], (int)a[2]);
+}
+
+static long sys_msync(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return do_msync(t->mm, a[0], a[1], (int)a[2]);
 }
 
 static long sys_mincore(machine_t *m, struct task_struct *t, const uint64_t *a)
@@ -124,6 +123,7 @@ void sys_mm_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_mprotect, sys_mprotect);
 	SYSCALL(table, SYS_madvise, sys_madvise);
 	SYSCALL(table, SYS_mincore, sys_mincore);
+	SYSCALL(table, SYS_msync, sys_msync);
 	SYSCALL(table, SYS_mlock, sys_mlock);
 	SYSCALL(table, SYS_mlock2, sys_mlock2);
 	SYSCALL(table, SYS_munlock, sys_munlock);

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "syscall.h"
+#include "guestmm/swap.h"
+#include "procfs.h"
 #include "vfs.h"
 
 #define ARCH_SET_GS 0x1001
@@ -333,13 +335,26 @@ static long sys_sysinfo(machine_t *m, struct task_struct *t, const uint64_t *a)
 	struct k_sysinfo si;
 	struct timespec ts;
 
+	struct swap_stats sw;
+	unsigned long load[3];
+	int procs = 0;
+
 	memset(&si, 0, sizeof(si));
 	(void)ts;
 	si.uptime = (int64_t)((machine_now_ns(m) - m->boot_ns) / 1000000000ULL);
+	/* /proc/loadavg's averages, in sysinfo's 16-bit fixed point. */
+	procfs_loadavg(m, load);
+	for (int i = 0; i < 3; i++)
+		si.loads[i] = load[i] << (16 - 11);
 	si.totalram = totalram_pages(m->node) * PAGE_SIZE;
 	si.freeram = nr_free_pages(m->node) * PAGE_SIZE;
 	si.sharedram = m->node->stat.stat[NR_SHMEM] * PAGE_SIZE;
-	si.procs = 1;
+	swap_get_stats(m->node, &sw);
+	si.totalswap = sw.total_pages * PAGE_SIZE;
+	si.freeswap = sw.free_pages * PAGE_SIZE;
+	for (struct task_struct *o = m->tasks; o; o = o->next)
+		procs += o->state != TASK_DEAD;
+	si.procs = (uint16_t)procs;
 	si.mem_unit = 1;
 	return copy_to_user(t->mm, a[0], &si, sizeof(si));
 }

@@ -13,6 +13,8 @@ struct task_struct *task_create(machine_t *m)
 {
 	struct task_struct *t = calloc(1, sizeof(*t));
 
+	if (t)
+		t->start_ns = machine_now_ns(m) - m->boot_ns;
 	if (!t)
 		return NULL;
 	t->files = files_alloc();

@@ -30,6 +30,8 @@ struct vfile {
 	uint64_t pos;            /* VFILE_BUFFER offset */
 	bool generated;          /* a /proc or /sys file the kernel makes (procfs.c) */
 	bool random_dev;         /* /dev/random or /dev/urandom: seeded when deterministic */
+	bool reg_checked;        /* regular is known (pagecache.c) */
+	bool regular;            /* a regular host file */
 };
 
 struct files_struct {
@@ -76,6 +78,8 @@ struct task_struct {
 	bool vfork_done;                /* a vfork child exec'd or exited */
 	/* Resource usage of reaped children (RUSAGE_CHILDREN). */
 	unsigned long cmin_flt, cmaj_flt;
+	uint64_t ccpu_ns;               /* their CPU time (and their children's) */
+	uint64_t start_ns;              /* created at this machine_now_ns - boot_ns */
 	long cmaxrss;
 	unsigned long min_flt_at_exit, maj_flt_at_exit;
 	long maxrss_at_exit;

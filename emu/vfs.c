@@ -68,6 +68,14 @@ char *vfs_fd_guest_path(machine_t *m, int host_fd)
 		return NULL;
 	}
 	buf[n] = '\0';
+	{
+		char *proc = procfs_dir_guest_path(m, buf);
+
+		if (proc) {
+			free(buf);
+			return proc;
+		}
+	}
 	rl = strlen(m->root);
 	if (strcmp(m->root, "/") == 0 || strncmp(buf, m->root, rl) != 0)
 		return buf;     /* "pipe:[123]", or a host file given to the guest */
@@ -190,6 +198,7 @@ enum special_kind {
 	SP_REDIRECT,     /* look up sp->path instead */
 	SP_HOSTFD,       /* the open file behind guest fd: reopen sp->host_fd */
 	SP_GENERATED,    /* contents the guest kernel made: sp->path holds them */
+	SP_PROCDIR,      /* a /proc directory (procfs_dir.c): sp->path names it */
 };
 
 struct special {
@@ -368,6 +377,15 @@ static int proc_self(machine_t *m, struct task_struct *t, const char *sub, bool 
 	return r;
 }
 
+/* Does the path have a ".." component? */
+static bool has_dotdot(const char *p)
+{
+	for (const char *s = strstr(p, ".."); s; s = strstr(s + 2, ".."))
+		if ((s == p || s[-1] == '/') && (s[2] == '\0' || s[2] == '/'))
+			return true;
+	return false;
+}
+
 static int classify(machine_t *m, struct task_struct *t, const char *guest_abs, bool follow,
 		    struct special *sp)
 {
@@ -402,6 +420,14 @@ static int classify(machine_t *m, struct task_struct *t, const char *guest_abs, 
 			goto out;
 		}
 	}
+	/* (Not through "..": the lexical name may skip a symlink, such as
+	 * /proc/self/root/.., that the walk must follow.) */
+	if (!has_dotdot(guest_abs) && procfs_dir_lookup(m, np)) {
+		sp->path = np;
+		np = NULL;
+		r = SP_PROCDIR;
+		goto out;
+	}
 	rest = after_prefix(np, "/proc");
 	if (!rest || !*rest)
 		goto out;
@@ -409,8 +435,17 @@ static int classify(machine_t *m, struct task_struct *t, const char *guest_abs, 
 		bool thread = comp_is(rest, "thread-self");
 		const char *sub = rest + 1 + comp_len(rest);
 
-		if (*sub) {
+		if (*sub && !(comp_is(sub, "task") || (comp_is(sub, "fd") &&
+						      !sub[1 + comp_len(sub)]))) {
 			r = proc_self(m, t, sub, follow, dirslash, sp);
+		} else if (*sub) {
+			/* The directories below: /proc/self/fd is /proc/PID/fd
+			 * (thread-self's, the thread's directory's). */
+			if (thread)
+				snprintf(tmp, sizeof(tmp), "/proc/%d/task/%d", t->tgid, t->pid);
+			else
+				snprintf(tmp, sizeof(tmp), "/proc/%d", t->tgid);
+			r = make_redirect(sp, tmp, sub, dirslash);
 		} else if (!follow) {
 			if (thread)
 				snprintf(tmp, sizeof(tmp), "%d/task/%d", t->tgid, t->pid);
@@ -418,15 +453,27 @@ static int classify(machine_t *m, struct task_struct *t, const char *guest_abs, 
 				snprintf(tmp, sizeof(tmp), "%d", t->tgid);
 			r = make_link(sp, tmp, 0777, 0);
 		} else {
-			r = -ENOENT;   /* the /proc/PID directory comes later */
+			if (thread)
+				snprintf(tmp, sizeof(tmp), "/proc/%d/task/%d", t->tgid, t->pid);
+			else
+				snprintf(tmp, sizeof(tmp), "/proc/%d", t->tgid);
+			r = make_redirect(sp, tmp, "", dirslash);
 		}
 	} else if (comp_number(rest) >= 0) {
 		const char *sub = rest + 1 + comp_len(rest);
+		struct task_struct *pt = find_task(m, (int)comp_number(rest));
 
-		/* Only our own process for now; other guest pids come with the
-		 * /proc issue, and host pids are never visible. */
-		if (comp_number(rest) == t->tgid && *sub)
-			r = proc_self(m, t, sub, follow, dirslash, sp);
+		/* Guest pids only: host pids are never visible. A thread's
+		 * own view is below task/TID. */
+		if (pt && *sub && comp_is(sub, "task") && comp_number(sub + 1 + comp_len(sub)) >= 0) {
+			const char *tidp = sub + 1 + comp_len(sub);
+			struct task_struct *th = find_task(m, (int)comp_number(tidp));
+
+			sub = tidp + 1 + comp_len(tidp);
+			pt = th && th->tgid == pt->tgid ? th : NULL;
+		}
+		if (pt && pt->state != TASK_DEAD && *sub)
+			r = proc_self(m, pt, sub, follow, dirslash, sp);
 		else
 			r = -ENOENT;
 	}
@@ -516,6 +563,10 @@ int vfs_lookup(machine_t *m, struct task_struct *t, const char *guest_abs,
 			break;
 		case SP_GENERATED:
 			r = procfs_memfd(cur, sp.path, (size_t)sp.host_fd, flags & ~O_PATH);
+			free(sp.path);
+			break;
+		case SP_PROCDIR:
+			r = procfs_dir_open(m, t, sp.path, flags);
 			free(sp.path);
 			break;
 		case SP_LINK:    /* not followed: open(O_NOFOLLOW)'s answer */

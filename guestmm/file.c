@@ -1,16 +1,16 @@
 /* File objects over host descriptors: what a file-backed VMA and the page
  * cache read from. The last file_put of the last file over an inode writes
- * its dirty pages back and drops its page cache. */
+ * its dirty pages back and leaves its page cache detached. */
 /*
  * Several files may share one address_space (two opens of one inode). The
  * address_space reads misses through its host_file, so that file must live
  * as long as the mapping: every other file attached to the mapping holds a
  * reference on host_file (taken in file_mapping, dropped at its own last
  * put). When host_file itself reaches zero, no file over the inode is left
- * — and no VMA either, since a VMA holds its file — so the cache goes.
- * Linux keeps the cache with the inode after the last close; dropping it
- * here keeps the lifetime rule simple until reclaim can shrink the cache.
- * A shmem file (shmem.c) is its own mapping's host_file, so its last put
+ * — and no VMA either, since a VMA holds its file.
+ * After that last close the address_space stays, with host_file NULL, as
+ * Linux keeps the cache with the inode; the next file over the inode takes
+ * it up. A shmem file (shmem.c) is its own mapping's host_file, so its last put
  * frees its pages: the memory of a shared anonymous mapping.
  */
 #include <stdlib.h>
@@ -20,6 +20,7 @@
 
 #include "mm.h"
 #include "filemap.h"
+#include "readahead.h"
 
 struct file *file_from_fd(int host_fd, const char *path)
 {
@@ -42,6 +43,7 @@ struct file *file_from_fd(int host_fd, const char *path)
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->size = (uint64_t)st.st_size;
+	file_ra_state_init(&f->f_ra);
 	return f;
 }
 
@@ -78,6 +80,15 @@ void file_put(struct file *f)
 		return;
 	}
 	filemap_write_and_wait(mapping);
+	/* A host file's cache outlives its last close, as Linux keeps it with
+	 * the inode: the next open of the file finds it (file_mapping), and
+	 * reclaim takes its pages meanwhile. Pages the host refused to take
+	 * back are dropped with it, since nothing could write them later. */
+	if (filemap_detach(mapping)) {
+		f->f_mapping = NULL;
+		file_free(f);
+		return;
+	}
 	address_space_destroy(mapping);
 	file_free(f);
 }

@@ -20,6 +20,8 @@
 
 #include "filemap.h"
 #include "page_alloc.h"
+#include "readahead.h"
+#include "rmap.h"
 #include "mm.h"
 #include "shmem.h"
 #include "swap.h"
@@ -207,37 +209,63 @@ static void *radix_tree_next(void *root, uint64_t from, uint64_t *found)
 
 /* ---- the registry ---- */
 
+struct address_space *find_mapping(struct pglist_data *node, dev_t dev, ino_t ino)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &node->address_spaces) {
+		struct address_space *mapping = list_entry(pos, struct address_space, list);
+
+		if (mapping->dev == dev && mapping->ino == ino)
+			return mapping;
+		/* An orphan whose pages reclaim took is of no more use. */
+		if (!mapping->host_file && !mapping->nrpages)
+			address_space_destroy(mapping);
+	}
+	return NULL;
+}
+
 struct address_space *file_mapping(struct pglist_data *node, struct file *file)
 {
 	struct address_space *mapping;
-	struct list_head *pos;
 
 	if (file->f_mapping)
 		return file->f_mapping;
-	list_for_each(pos, &node->address_spaces) {
-		mapping = list_entry(pos, struct address_space, list);
-		if (mapping->dev == file->dev && mapping->ino == file->ino) {
-			/* This file keeps the mapping's reader alive (file.c). */
-			file_get(mapping->host_file);
-			file->f_mapping = mapping;
-			return mapping;
-		}
+	mapping = find_mapping(node, file->dev, file->ino);
+	if (mapping && !mapping->host_file) {
+		/* Kept since the last close: this file reads its misses now,
+		 * once the cache is known to still be the file's. */
+		struct stat st;
+
+		mapping->host_file = file;
+		file->f_mapping = mapping;
+		if (!fstat(file->host_fd, &st))
+			filemap_revalidate(mapping, &st);
+		return mapping;
+	}
+	if (mapping) {
+		/* This file keeps the mapping's reader alive (file.c). */
+		file_get(mapping->host_file);
+		file->f_mapping = mapping;
+		return mapping;
 	}
 	mapping = calloc(1, sizeof(*mapping));
 	if (!mapping)
 		return NULL;
 	mapping->node = node;
 	mapping->host_file = file;
+	mapping->path = strdup(file->path ? file->path : "");
 	mapping->dev = file->dev;
 	mapping->ino = file->ino;
 	list_add(&mapping->list, &node->address_spaces);
 	file->f_mapping = mapping;
+	filemap_stamp(mapping);
 	return mapping;
 }
 
 /* The host file's size now: files change under us, and Linux checks i_size
  * on every read of a new page. */
-static int host_file_size(struct address_space *mapping, uint64_t *size)
+int filemap_host_size(struct address_space *mapping, uint64_t *size)
 {
 	struct stat st;
 
@@ -308,7 +336,7 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index,
 		get_page(page);
 		return page;
 	}
-	ret = host_file_size(mapping, &size);
+	ret = filemap_host_size(mapping, &size);
 	if (ret) {
 		*err = ret;
 		return NULL;
@@ -364,38 +392,72 @@ static int write_host_page(struct address_space *mapping, struct page *page, uin
 	return 0;
 }
 
-int filemap_write_and_wait(struct address_space *mapping)
+static void tlb_flush(struct pglist_data *node)
+{
+	if (node->ops && node->ops->flush_tlb)
+		node->ops->flush_tlb(node->host);
+}
+
+/* Writing a frame that may hold translated code: drop the translations. */
+static void invalidate_code(struct pglist_data *node, struct page *page)
+{
+	if (PageFlag(page, PG_exec) && node->ops && node->ops->invalidate_code)
+		node->ops->invalidate_code(node->host, page_to_pfn(node, page));
+}
+
+/*
+ * Writeback. A dirty page's bytes are already in the host file when only
+ * write() dirtied it (write-through); one stored to through a mapping
+ * (PG_host_stale) is written now. Mapped pages are cleaned first: their
+ * PTEs lose the Dirty and Write bits, so the next store faults and dirties
+ * the page again (Linux's folio_mkclean).
+ */
+int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start, uint64_t end)
 {
 	struct pglist_data *node = mapping->node;
-	uint64_t index = 0, size;
+	uint64_t index = start >> PAGE_SHIFT, last = end >> PAGE_SHIFT, size;
+	bool need_flush = false, wrote = false;
 	struct page *page;
 	int first_err = 0;
 
 	/* shmem's pages are the data itself; without swap they stay. */
-	if (shmem_mapping(mapping))
+	if (shmem_mapping(mapping) || !mapping->host_file)
 		return 0;
-	if (host_file_size(mapping, &size))
+	if (filemap_host_size(mapping, &size))
 		return -EIO;
-	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
-		index++;
-		if (!PageFlag(page, PG_dirty))
-			continue;
-		/* Dirt past EOF has nowhere to go (the file shrank). */
-		if (page->index * PAGE_SIZE < size) {
-			int err = write_host_page(mapping, page, size);
+	while ((page = radix_tree_next(mapping->i_pages, index, &index)) && index <= last) {
+		if (page_mapcount(page) > 0 && page_mkclean(node, page))
+			need_flush = true;
+		if (PageFlag(page, PG_dirty)) {
+			int err = 0;
 
+			/* Dirt past EOF has nowhere to go (the file shrank). */
+			if (PageFlag(page, PG_host_stale) && page->index * PAGE_SIZE < size) {
+				err = write_host_page(mapping, page, size);
+				wrote = true;
+			}
 			if (err) {
 				if (!first_err)
 					first_err = err;
-				continue;
+			} else {
+				ClearPageFlag(page, PG_host_stale);
+				clear_page_dirty(node, page);
 			}
 		}
-		if (page_mapcount(page) > 0)
-			continue;
-		ClearPageFlag(page, PG_dirty);
-		mod_node_page_state(node, NR_FILE_DIRTY, -1);
+		if (index == last)
+			break;
+		index++;
 	}
+	if (need_flush)
+		tlb_flush(node);
+	if (wrote)
+		filemap_stamp(mapping);
 	return first_err;
+}
+
+int filemap_write_and_wait(struct address_space *mapping)
+{
+	return filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 }
 
 /*
@@ -421,6 +483,8 @@ void truncate_inode_pages_range(struct address_space *mapping, uint64_t start,
 				mod_node_page_state(node, NR_FILE_DIRTY, -1);
 		}
 		ClearPageFlag(page, PG_uptodate);
+		ClearPageFlag(page, PG_host_stale);
+		ClearPageFlag(page, PG_readahead);
 		page->mapping = NULL;
 		mapping->nrpages--;
 		mod_node_page_state(node, NR_FILE_PAGES, -1);
@@ -440,13 +504,20 @@ int filemap_write_page(struct address_space *mapping, struct page *page)
 
 	if (shmem_mapping(mapping) || !PageFlag(page, PG_dirty))
 		return 0;
-	if (host_file_size(mapping, &size))
+	if (!PageFlag(page, PG_host_stale)) {
+		/* write() put these bytes in the host file already. */
+		clear_page_dirty(mapping->node, page);
+		return 0;
+	}
+	if (filemap_host_size(mapping, &size))
 		return -EIO;
-	if (page->index * PAGE_SIZE < size) {
+	if (PageFlag(page, PG_host_stale) && page->index * PAGE_SIZE < size) {
 		err = write_host_page(mapping, page, size);
 		if (err)
 			return err;
+		filemap_stamp(mapping);
 	}
+	ClearPageFlag(page, PG_host_stale);
 	ClearPageFlag(page, PG_dirty);
 	mod_node_page_state(mapping->node, NR_FILE_DIRTY, -1);
 	return 0;
@@ -465,6 +536,8 @@ void filemap_remove_page(struct address_space *mapping, struct page *page)
 			mod_node_page_state(node, NR_FILE_DIRTY, -1);
 	}
 	ClearPageFlag(page, PG_uptodate);
+	ClearPageFlag(page, PG_host_stale);
+	ClearPageFlag(page, PG_readahead);
 	page->mapping = NULL;
 	mapping->nrpages--;
 	mod_node_page_state(node, NR_FILE_PAGES, -1);
@@ -486,6 +559,7 @@ void address_space_destroy(struct address_space *mapping)
 	list_del(&mapping->list);
 	if (mapping->host_file && mapping->host_file->f_mapping == mapping)
 		mapping->host_file->f_mapping = NULL;
+	free(mapping->path);
 	free(mapping);
 }
 
@@ -510,5 +584,274 @@ int filemap_migrate_page(struct address_space *mapping, struct page *old, struct
 			return 0;
 		}
 		node = *slot;
+	}
+}
+
+void page_cache_destroy(struct pglist_data *node)
+{
+	while (!list_empty(&node->address_spaces)) {
+		struct address_space *mapping =
+			list_first_entry(&node->address_spaces, struct address_space, list);
+
+		address_space_destroy(mapping);
+	}
+}
+
+/* ---- read() and write() through the cache ---- */
+
+long filemap_read(struct address_space *mapping, struct file_ra_state *ra, uint64_t pos,
+		  size_t count, filemap_actor_t actor, void *ctx)
+{
+	struct pglist_data *node = mapping->node;
+	uint64_t size, last_index;
+	size_t done = 0;
+
+	if (!count)
+		return 0;
+	if (filemap_host_size(mapping, &size))
+		return -EIO;
+	if (pos >= size)
+		return 0;
+	if (count > size - pos)
+		count = (size_t)(size - pos);
+	last_index = (pos + count - 1) >> PAGE_SHIFT;
+	while (done < count) {
+		uint64_t p = pos + done, index = p >> PAGE_SHIFT;
+		size_t off = p & (PAGE_SIZE - 1), n = PAGE_SIZE - off, took;
+		struct page *page = filemap_lookup(mapping, index);
+
+		if (n > count - done)
+			n = count - done;
+		if (!page) {
+			page_cache_sync_readahead(mapping, ra, index, last_index - index + 1);
+			page = filemap_lookup(mapping, index);
+		}
+		if (page) {
+			get_page(page);
+			if (PageFlag(page, PG_readahead)) {
+				ClearPageFlag(page, PG_readahead);
+				page_cache_async_readahead(mapping, ra, index,
+							   last_index - index + 1);
+			}
+		} else {
+			/* Readahead found no free memory: one page, with
+			 * reclaim, as any allocation. */
+			bool major;
+			int err = 0;
+
+			page = filemap_get_page(mapping, index, &major, &err);
+			if (!page) {
+				if (done)
+					break;
+				return err == -EFAULT ? 0 : err;   /* -EFAULT: now past EOF */
+			}
+		}
+		mark_page_accessed(node, page);
+		took = actor(ctx, (const uint8_t *)page_address(node, page) + off, n);
+		put_page(node, page);
+		done += took;
+		if (took < n) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+	}
+	ra->prev_pos = pos + done;
+	return (long)done;
+}
+
+/* Dirtied by write(): counted dirty, but not stale (the host has it). */
+static void account_page_dirtied(struct pglist_data *node, struct page *page)
+{
+	if (PageFlag(page, PG_dirty))
+		return;
+	SetPageFlag(page, PG_dirty);
+	mod_node_page_state(node, NR_FILE_DIRTY, 1);
+}
+
+void filemap_write_cached(struct address_space *mapping, uint64_t pos, const void *buf,
+			  size_t len)
+{
+	struct pglist_data *node = mapping->node;
+	const uint8_t *src = buf;
+
+	if (shmem_mapping(mapping))
+		return;
+	while (len) {
+		uint64_t index = pos >> PAGE_SHIFT;
+		size_t off = pos & (PAGE_SIZE - 1), n = PAGE_SIZE - off;
+		struct page *page = filemap_lookup(mapping, index);
+
+		if (n > len)
+			n = len;
+		if (page) {
+			invalidate_code(node, page);
+			memcpy((uint8_t *)page_address(node, page) + off, src, n);
+		} else if (n == PAGE_SIZE) {
+			/* A whole page: nothing to read (Linux's write_begin
+			 * skips the read too). The host has the bytes already,
+			 * so when memory is short the page is just not cached. */
+			page = alloc_page(node, __GFP_NORETRY | __GFP_NOWARN);
+			if (page) {
+				memcpy(page_address(node, page), src, PAGE_SIZE);
+				if (add_to_page_cache(mapping, page, index)) {
+					put_page(node, page);
+					page = NULL;
+				} else {
+					SetPageFlag(page, PG_uptodate);
+				}
+			}
+		} else {
+			/* Part of a page: read it, which brings these bytes
+			 * too, as the host took them first. */
+			do_page_cache_ra(mapping, index, 1, 0);
+			page = filemap_lookup(mapping, index);
+		}
+		if (page) {
+			mark_page_accessed(node, page);
+			account_page_dirtied(node, page);
+		}
+		pos += n;
+		src += n;
+		len -= n;
+	}
+}
+
+/* ---- dropping and truncating ---- */
+
+unsigned long invalidate_mapping_pages(struct address_space *mapping, uint64_t start,
+				       uint64_t end)
+{
+	uint64_t index = start;
+	unsigned long dropped = 0;
+	struct page *page;
+
+	while ((page = radix_tree_next(mapping->i_pages, index, &index)) && index <= end) {
+		/* The cache's own reference only: no PTE, no reader, no
+		 * reclaim holding it, and nothing to write back. */
+		if (!PageFlag(page, PG_dirty) && !PageFlag(page, PG_writeback) &&
+		    !PageFlag(page, PG_locked) && page_mapcount(page) <= 0 && page_count(page) == 1) {
+			filemap_remove_page(mapping, page);
+			dropped++;
+		}
+		if (index == end)
+			break;
+		index++;
+	}
+	return dropped;
+}
+
+void truncate_pagecache(struct address_space *mapping, uint64_t newsize)
+{
+	struct pglist_data *node = mapping->node;
+	uint64_t from = (newsize + PAGE_SIZE - 1) >> PAGE_SHIFT, index = from;
+	bool need_flush = false;
+	struct page *page;
+
+	/* Linux's unmap_mapping_range first, then the cache. */
+	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
+		if (page_mapcount(page) > 0) {
+			try_to_unmap(node, page);
+			need_flush = true;
+		}
+		if (index == UINT64_MAX)
+			break;
+		index++;
+	}
+	if (need_flush)
+		tlb_flush(node);
+	truncate_inode_pages(mapping, from);
+	/* The tail of the last page reads as zeroes from now on, also when the
+	 * file grows again. */
+	if (newsize & (PAGE_SIZE - 1)) {
+		page = filemap_lookup(mapping, newsize >> PAGE_SHIFT);
+		if (page) {
+			size_t off = newsize & (PAGE_SIZE - 1);
+
+			invalidate_code(node, page);
+			memset((uint8_t *)page_address(node, page) + off, 0, PAGE_SIZE - off);
+		}
+	}
+	filemap_stamp(mapping);
+}
+
+/* ---- agreeing with the host file ---- */
+
+static void stamp_from(struct address_space *mapping, const struct stat *st)
+{
+	mapping->stamped = true;
+	mapping->stamp_size = (uint64_t)st->st_size;
+	mapping->stamp_mtime = st->st_mtim;
+}
+
+void filemap_stamp(struct address_space *mapping)
+{
+	struct stat st;
+
+	if (mapping->shmem || !mapping->host_file || fstat(mapping->host_file->host_fd, &st))
+		return;
+	stamp_from(mapping, &st);
+}
+
+void filemap_revalidate(struct address_space *mapping, const struct stat *st)
+{
+	if (mapping->shmem)
+		return;
+	if (mapping->stamped && ((uint64_t)st->st_size != mapping->stamp_size ||
+				 st->st_mtim.tv_sec != mapping->stamp_mtime.tv_sec ||
+				 st->st_mtim.tv_nsec != mapping->stamp_mtime.tv_nsec)) {
+		if ((uint64_t)st->st_size < mapping->stamp_size)
+			truncate_pagecache(mapping, (uint64_t)st->st_size);
+		invalidate_mapping_pages(mapping, 0, UINT64_MAX);
+	}
+	stamp_from(mapping, st);
+}
+
+bool filemap_detach(struct address_space *mapping)
+{
+	uint64_t index = 0;
+	struct page *page;
+
+	if (mapping->shmem || !mapping->host_file)
+		return false;
+	filemap_stamp(mapping);
+	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
+		if (PageFlag(page, PG_dirty))
+			filemap_remove_page(mapping, page);
+		if (index == UINT64_MAX)
+			break;
+		index++;
+	}
+	mapping->host_file = NULL;
+	return mapping->nrpages != 0;
+}
+
+void drop_pagecache(struct pglist_data *node)
+{
+	struct list_head *pos, *n;
+
+	list_for_each_safe(pos, n, &node->address_spaces) {
+		struct address_space *mapping = list_entry(pos, struct address_space, list);
+
+		invalidate_mapping_pages(mapping, 0, UINT64_MAX);
+		if (!mapping->host_file && !mapping->nrpages)
+			address_space_destroy(mapping);
+	}
+}
+
+void filemap_count(struct address_space *mapping, unsigned long *dirty, unsigned long *mapped)
+{
+	uint64_t index = 0;
+	struct page *page;
+
+	*dirty = *mapped = 0;
+	while ((page = radix_tree_next(mapping->i_pages, index, &index))) {
+		if (PageFlag(page, PG_dirty))
+			(*dirty)++;
+		if (page_mapcount(page) > 0)
+			(*mapped)++;
+		if (index == UINT64_MAX)
+			break;
+		index++;
 	}
 }

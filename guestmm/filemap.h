@@ -4,11 +4,14 @@
 #ifndef GUESTMM_FILEMAP_H
 #define GUESTMM_FILEMAP_H
 
+#include <sys/stat.h>
+
 #include "mmzone.h"
 
 struct address_space {
 	struct pglist_data *node;
 	struct file *host_file;        /* where misses are read from */
+	char *path;                    /* the path it was first opened by */
 	dev_t dev;
 	ino_t ino;
 	struct list_head list;         /* in node->address_spaces; shmem's
@@ -19,9 +22,21 @@ struct address_space {
 	                                  file's is asked of the host) */
 	/* index -> struct page *, an xarray-like radix tree */
 	void *i_pages;
+	/* The host file as the cache last agreed with it (filemap_stamp):
+	 * a different size or mtime at the next open means someone else
+	 * changed it, and the cache is dropped (filemap_revalidate). */
+	bool stamped;
+	uint64_t stamp_size;
+	struct timespec stamp_mtime;
 };
 
-/* The address_space of a file, created on first use. */
+/* Copies len bytes of a cached page out (to guest memory): how many it
+ * could take, fewer at a fault. */
+typedef size_t (*filemap_actor_t)(void *ctx, const void *src, size_t len);
+
+/* The address_space of a file, created on first use; an address_space
+ * kept after its last file closed (its pages stay cached, as on Linux) is
+ * taken up again, after filemap_revalidate. */
 struct address_space *file_mapping(struct pglist_data *node, struct file *file);
 /* The cached page at index, reading it from the host on a miss (*major set
  * when it was read). Returns a page with an extra reference, or NULL with
@@ -37,10 +52,50 @@ int add_to_page_cache(struct address_space *mapping, struct page *page, uint64_t
 /* The cached page at index or NULL; no read, and no reference taken (the
  * page stays valid until the cache drops it). */
 struct page *filemap_lookup(struct address_space *mapping, uint64_t index);
-/* Writes the mapping's dirty pages back to the host file (up to its size).
- * Pages still mapped stay dirty, since a PTE may keep writing to them
- * without another fault. 0 or the first -errno of a failed write. */
+/* The address_space of host file dev:ino if one is cached, or NULL. */
+struct address_space *find_mapping(struct pglist_data *node, dev_t dev, ino_t ino);
+
+/* Linux's filemap_read: up to count bytes from pos through the cache,
+ * filling misses with readahead; stops at EOF. Bytes copied, or -errno
+ * when none were (-EFAULT when the actor took nothing). */
+long filemap_read(struct address_space *mapping, struct file_ra_state *ra, uint64_t pos,
+		  size_t count, filemap_actor_t actor, void *ctx);
+/* After a write the host file took (write-through): puts len bytes of buf
+ * at pos into the cache, bringing the pages in as Linux's write_begin
+ * does, and marks them dirty until writeback (fsync, close, reclaim). */
+void filemap_write_cached(struct address_space *mapping, uint64_t pos, const void *buf,
+			  size_t len);
+/* Writes back the dirty pages of [start, end] (byte offsets, inclusive):
+ * mapped ones are write-protected and cleaned first (page_mkclean), and
+ * those stored to through a mapping are written to the host file. 0 or
+ * the first -errno of a failed write. */
+int filemap_write_and_wait_range(struct address_space *mapping, uint64_t start, uint64_t end);
 int filemap_write_and_wait(struct address_space *mapping);
+/* Linux's invalidate_mapping_pages: drops the clean, unmapped, unused
+ * pages of indices [start, end]. Returns how many went. */
+unsigned long invalidate_mapping_pages(struct address_space *mapping, uint64_t start,
+				       uint64_t end);
+/* The file is now newsize bytes: pages wholly past it are unmapped and
+ * dropped, and the tail of the last one zeroed (Linux's truncate_pagecache). */
+void truncate_pagecache(struct address_space *mapping, uint64_t newsize);
+/* Records the host file's size and mtime as the cache's (after vmemu's own
+ * writes to it). */
+void filemap_stamp(struct address_space *mapping);
+/* At an open: if the host file no longer looks as stamped, someone else
+ * wrote it, so the cache (what is not mapped) is dropped. */
+void filemap_revalidate(struct address_space *mapping, const struct stat *st);
+/* The last file over a host inode is going: the cache stays, detached
+ * from any host file, unless nothing is left in it. Pages still dirty
+ * (writeback failed) are dropped. True when it stays. */
+bool filemap_detach(struct address_space *mapping);
+/* The host file's size (fstat of host_file). 0 or -EIO. */
+int filemap_host_size(struct address_space *mapping, uint64_t *size);
+/* echo 1 > /proc/sys/vm/drop_caches: every clean, unmapped cached page. */
+void drop_pagecache(struct pglist_data *node);
+/* Its dirty pages and the pages some PTE maps, for reports. */
+void filemap_count(struct address_space *mapping, unsigned long *dirty, unsigned long *mapped);
+/* Teardown: every address_space left, orphaned ones included. */
+void page_cache_destroy(struct pglist_data *node);
 /* Drops the cached pages from index start to last (inclusive, as Linux's
  * lend), or every page from from_index on (at last close / teardown). */
 void truncate_inode_pages_range(struct address_space *mapping, uint64_t start,

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filemap.h"
 #include "page_alloc.h"
 #include "slab.h"
 #include "swap.h"
@@ -179,6 +180,7 @@ void pgdat_destroy(struct pglist_data *node)
 {
 	if (!node)
 		return;
+	page_cache_destroy(node);
 	kmem_cache_destroy_all(node);
 	swap_destroy(node);
 	free(node->mem_map);

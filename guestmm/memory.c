@@ -21,6 +21,8 @@
 #include "mm.h"
 #include "filemap.h"
 #include "huge_memory.h"
+#include "readahead.h"
+#include "shmem.h"
 #include "rmap.h"
 #include "swap.h"
 
@@ -73,6 +75,8 @@ bool page_is_file_cache(const struct page *page)
 
 void set_page_dirty(struct pglist_data *node, struct page *page)
 {
+	if (page_is_file_cache(page))
+		SetPageFlag(page, PG_host_stale);
 	if (PageFlag(page, PG_dirty))
 		return;
 	SetPageFlag(page, PG_dirty);
@@ -201,6 +205,53 @@ static struct address_space *vma_mapping(struct vm_area_struct *vma)
 	return file_mapping(vma->vm_mm->node, file);
 }
 
+/* Linux's fault_around_bytes (64 KiB): a read fault on a file mapping also
+ * maps the cached pages around it, read-only, so that a sequential reader
+ * takes one fault in 16, and its RSS grows as on Linux. */
+#define FAULT_AROUND_PAGES 16
+
+/* Linux's do_fault_around and filemap_map_pages: maps the up-to-date cached
+ * pages of the aligned window around addr that have no PTE yet (not the
+ * readahead marker, whose fault must start the next window). The window
+ * lies in one page table. True when addr itself got mapped. */
+static bool do_fault_around(struct vm_area_struct *vma, uint64_t addr, pte_t *pte,
+			    struct address_space *mapping)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct pglist_data *node = mm->node;
+	uint64_t start = addr & ~((uint64_t)FAULT_AROUND_PAGES * PAGE_SIZE - 1);
+	uint64_t end = start + (uint64_t)FAULT_AROUND_PAGES * PAGE_SIZE, size, eof;
+	bool mapped = false;
+
+	if (filemap_host_size(mapping, &size))
+		return false;
+	eof = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		pte_t *p = a >= addr ? pte + ((a - addr) >> PAGE_SHIFT)
+				     : pte - ((addr - a) >> PAGE_SHIFT);
+		uint64_t index = linear_page_index(vma, a);
+		struct page *page;
+
+		if (!pte_none(*p) || index >= eof)
+			continue;
+		page = filemap_lookup(mapping, index);
+		if (!page || !PageFlag(page, PG_uptodate) || PageFlag(page, PG_readahead) ||
+		    PageFlag(page, PG_locked))
+			continue;
+		get_page(page);
+		page_add_file_rmap(mm, page);
+		/* Young, as x86's vm_page_prot makes every new PTE. */
+		set_pte(p, node, page, vma_pte_prot(vma, false) | _PAGE_ACCESSED);
+		if (a == addr)
+			mapped = true;
+	}
+	return mapped;
+}
+
 /*
  * A fault on a file VMA with no PTE: do_read_fault maps the cache page
  * read-only (shared writable mappings too, so the first store comes through
@@ -215,16 +266,32 @@ static vm_fault_t do_fault(struct vm_area_struct *vma, uint64_t addr, pte_t *pte
 	struct pglist_data *node = mm->node;
 	struct address_space *mapping = vma_mapping(vma);
 	struct page *page, *copy;
-	bool major = false;
+	bool major = false, was_read;
+	uint64_t index;
 	vm_fault_t ret;
 	int err = 0;
 
 	if (!mapping)
 		return VM_FAULT_OOM;
-	page = filemap_get_page(mapping, linear_page_index(vma, addr), &major, &err);
+	index = linear_page_index(vma, addr);
+	if (!(flags & FAULT_FLAG_WRITE) && !shmem_mapping(mapping) &&
+	    do_fault_around(vma, addr, pte, mapping))
+		return 0;
+	/* A miss reads the window around the page (Linux's read-around);
+	 * the fault that had to wait for the host is the major one. */
+	if (!shmem_mapping(mapping) && !filemap_lookup(mapping, index)) {
+		filemap_fault_readaround(mapping, &vma->vm_file->f_ra, index);
+		major = filemap_lookup(mapping, index) != NULL;
+	}
+	page = filemap_get_page(mapping, index, &was_read, &err);
 	if (!page)
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-	ret = major ? VM_FAULT_MAJOR : 0;
+	if (PageFlag(page, PG_readahead)) {              /* do_async_mmap_readahead */
+		ClearPageFlag(page, PG_readahead);
+		page_cache_async_readahead(mapping, &vma->vm_file->f_ra, index,
+					   vma->vm_file->f_ra.ra_pages);
+	}
+	ret = major || was_read ? VM_FAULT_MAJOR : 0;
 
 	if (!(flags & FAULT_FLAG_WRITE)) {                      /* do_read_fault */
 		page_add_file_rmap(mm, page);

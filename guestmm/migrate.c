@@ -52,7 +52,8 @@ static bool collect_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *pte, v
 int migrate_page(struct pglist_data *node, struct page *old, struct page *new)
 {
 	const uint32_t moving = (1u << PG_anon) | (1u << PG_swapbacked) | (1u << PG_dirty) |
-				(1u << PG_uptodate) | (1u << PG_active) | (1u << PG_referenced);
+				(1u << PG_uptodate) | (1u << PG_active) | (1u << PG_referenced) |
+				(1u << PG_readahead) | (1u << PG_host_stale);
 	pfn_t new_pfn = page_to_pfn(node, new);
 	int nr_maps = page_mapcount(old);
 	struct pte_list l = { NULL, 0, nr_maps };

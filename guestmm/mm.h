@@ -257,6 +257,8 @@ int do_mprotect(struct mm_struct *mm, uint64_t start, uint64_t len, int prot);
 int do_madvise(struct mm_struct *mm, uint64_t start, uint64_t len, int advice);
 /* Fills vec (one byte a page) with residency; -ENOMEM on unmapped holes. */
 int do_mincore(struct mm_struct *mm, uint64_t start, uint64_t len, uint8_t *vec);
+/* msync(2): MS_SYNC writes back shared file mappings in the range. */
+int do_msync(struct mm_struct *mm, uint64_t start, uint64_t len, int flags);
 int do_mlock(struct mm_struct *mm, uint64_t start, uint64_t len, unsigned long flags);
 int do_munlock(struct mm_struct *mm, uint64_t start, uint64_t len);
 #ifndef MCL_CURRENT

@@ -60,6 +60,11 @@ enum pageflags {
 	PG_exec,       /* was filled into the TLB for instruction fetch: its
 	                  translated code must be invalidated before reuse */
 	PG_swapcache,  /* in the swap cache; private = swap entry offset */
+	PG_readahead,  /* the readahead marker: reading it starts the next
+	                  window (readahead.c) */
+	PG_host_stale, /* a page-cache page stored to through a mapping: the
+	                  host file lacks those bytes until writeback (write()
+	                  writes through, so its dirt alone never sets this) */
 	NR_PAGEFLAGS
 };
 
@@ -233,7 +238,20 @@ struct mm_struct {
 	bool khugepaged;                  /* Linux's MMF_VM_HUGEPAGE: khugepaged scans it */
 };
 
-/* A file as the mm sees it: what a file-backed VMA points at. */
+/* Linux's struct file_ra_state: one open file's readahead window. The
+ * window is [start, start + size); when a read reaches the page async_size
+ * before its end (the PG_readahead marker), the next window is read. */
+struct file_ra_state {
+	uint64_t start;
+	unsigned int size;
+	unsigned int async_size;
+	unsigned int ra_pages;        /* the largest window; 0 turns readahead
+	                                 off (POSIX_FADV_RANDOM) */
+	uint64_t prev_pos;            /* where the last read ended, in bytes */
+};
+
+/* A file as the mm sees it: what a file-backed VMA points at, and what the
+ * guest's read() and write() of a regular file go through. */
 struct file {
 	int f_count;
 	int host_fd;                  /* -1 when not backed by a host file */
@@ -242,6 +260,7 @@ struct file {
 	uint64_t size;
 	char *path;                   /* as shown in /proc/PID/maps */
 	struct address_space *f_mapping;
+	struct file_ra_state f_ra;
 };
 
 #endif

@@ -227,6 +227,37 @@ int page_referenced(struct pglist_data *node, struct page *page, unsigned long *
 	return ra.referenced;
 }
 
+/* ---- page_mkclean ---- */
+
+struct mkclean_arg {
+	struct pglist_data *node;
+	int cleaned;
+};
+
+static bool page_mkclean_one(struct vm_area_struct *vma, uint64_t addr, pte_t *pte, void *arg)
+{
+	struct mkclean_arg *ma = arg;
+
+	(void)addr;
+	if (!(pte->pte & (_PAGE_RW | _PAGE_DIRTY)))
+		return true;
+	if (pte_dirty(*pte))
+		set_page_dirty(ma->node, pfn_to_page(ma->node, pte_pfn(*pte)));
+	pte->pte &= ~(uint64_t)(_PAGE_RW | _PAGE_DIRTY);
+	ma->cleaned++;
+	(void)vma;
+	return true;
+}
+
+int page_mkclean(struct pglist_data *node, struct page *page)
+{
+	struct mkclean_arg ma = { node, 0 };
+
+	if (page_mapcount(page) > 0 && page_is_file_cache(page))
+		rmap_walk(node, page, page_mkclean_one, &ma);
+	return ma.cleaned;
+}
+
 /* ---- try_to_unmap ---- */
 
 struct unmap_arg {

@@ -49,12 +49,20 @@ int page_referenced(struct pglist_data *node, struct page *page, unsigned long *
  * is no longer mapped. */
 bool try_to_unmap(struct pglist_data *node, struct page *page);
 
+/* Linux's folio_mkclean: write-protects every PTE of a page-cache page and
+ * clears their Dirty bits, carrying that dirt into the page (PG_dirty and
+ * PG_host_stale). Returns how many PTEs changed: the TLB must be flushed. */
+int page_mkclean(struct pglist_data *node, struct page *page);
+
 /* ---- page state shared by memory.c, rmap.c and vmscan.c ---- */
 void add_mm_counter(struct mm_struct *mm, int member, long value);
 /* Drops one mapping of page from mm (the PTE's reference is the caller's). */
 void page_remove_rmap(struct mm_struct *mm, struct page *page);
 /* A host-file page-cache page (not anon, not shmem). */
 bool page_is_file_cache(const struct page *page);
+/* Dirties a page through a mapping (a store, or a dirty PTE going away):
+ * a page-cache page is then PG_host_stale too, its bytes not in the host
+ * file until writeback. */
 void set_page_dirty(struct pglist_data *node, struct page *page);
 void clear_page_dirty(struct pglist_data *node, struct page *page);
 

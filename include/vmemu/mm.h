@@ -160,6 +160,18 @@ int vmemu_node_vmstat(vmemu_node *n, unsigned int i, const char **name, int64_t 
  * 0, or VMEMU_ERR_INVAL for an unknown name. */
 int vmemu_node_vmstat_get(vmemu_node *n, const char *name, int64_t *value);
 
+/* The page cache, one host file at a time (files with cached pages only,
+ * the most recently opened first): its path as first opened, and its
+ * cached, dirty and mapped pages in kB. fn is called for each; returns 0. */
+struct vmemu_cached_file {
+	const char *path;
+	uint64_t dev, ino;
+	uint64_t cached, dirty, mapped;
+	int open;                     /* a guest file still has it open */
+};
+int vmemu_node_page_cache(vmemu_node *n,
+			  void (*fn)(void *ctx, const struct vmemu_cached_file *f), void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -133,9 +133,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mmput(mm);
 	check(node, NULL, "after mmput");
-	if (!list_empty(&node->address_spaces)) {
-		fprintf(stderr, "fuzz_elf: the executable's page cache outlived its mappings\n");
-		abort();
+	{
+		const char *why = mm_check_page_cache_idle(node);
+
+		if (why) {
+			fprintf(stderr, "fuzz_elf: %s\n", why);
+			abort();
+		}
 	}
 	pgdat_destroy(node);
 	if (madvise(ram, (size_t)NODE_PAGES << PAGE_SHIFT, MADV_DONTNEED) < 0)

@@ -595,3 +595,26 @@ int mm_check_node(struct pglist_data *node, struct mm_struct *const *mms, int nr
 	free(c.ptes);
 	return c.errors;
 }
+
+const char *mm_check_page_cache_idle(struct pglist_data *node)
+{
+	struct list_head *pos;
+
+	list_for_each(pos, &node->address_spaces) {
+		struct address_space *mapping = list_entry(pos, struct address_space, list);
+
+		if (mapping->host_file)
+			return "an address_space still has a host file with no mm left";
+		for (pfn_t pfn = 0; pfn < node->node_present_pages; pfn++) {
+			struct page *page = pfn_to_page(node, pfn);
+
+			if (page->mapping != mapping)
+				continue;
+			if (page_mapcount(page) > 0)
+				return "a detached page-cache page is still mapped";
+			if (PageFlag(page, PG_dirty))
+				return "a detached page-cache page is dirty";
+		}
+	}
+	return NULL;
+}

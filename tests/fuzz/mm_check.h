@@ -15,4 +15,9 @@
 int mm_check_node(struct pglist_data *node, struct mm_struct *const *mms, int nr_mms,
 		  FILE *out);
 
+/* With no mm left: every address_space of the node is detached from any
+ * host file (its cache kept after the last close, as on Linux) and holds
+ * no mapped or dirty page. The first offender's description, or NULL. */
+const char *mm_check_page_cache_idle(struct pglist_data *node);
+
 #endif

@@ -17,7 +17,9 @@ GUEST_SAMPLE_TESTS = \
 	tests/guest/interactive-shell.test \
 	tests/guest/sample-signals.test \
 	tests/guest/sample-timeproc.test \
-	tests/guest/sample-sockets.test
+	tests/guest/sample-sockets.test \
+	tests/guest/pagecache.test \
+	tests/guest/procfs.test
 
 TESTS += $(GUEST_SAMPLE_TESTS)
 # Memory pressure: swap, reclaim and the OOM killer (vmemu alone).
@@ -49,7 +51,7 @@ TESTS += $(HOST_TESTS)
 TESTS += tests/guest/report.test
 EXTRA_DIST += tests/guest/report.test tests/guest/report-validate.py
 check_PROGRAMS += samples/det_workload samples/hostio samples/http_server \
-	samples/http_client samples/netpolicy
+	samples/http_client samples/netpolicy samples/pagecache_stats
 samples_det_workload_SOURCES = samples/det_workload.c
 samples_det_workload_CFLAGS = -O2
 samples_det_workload_LDFLAGS = -all-static
@@ -62,6 +64,9 @@ samples_http_server_LDFLAGS = -all-static
 samples_http_client_SOURCES = samples/http_client.c
 samples_http_client_CFLAGS = -O2
 samples_http_client_LDFLAGS = -all-static
+samples_pagecache_stats_SOURCES = samples/pagecache_stats.c
+samples_pagecache_stats_CFLAGS = -O2
+samples_pagecache_stats_LDFLAGS = -all-static
 samples_netpolicy_SOURCES = samples/netpolicy.c
 samples_netpolicy_CFLAGS = -O2
 samples_netpolicy_LDFLAGS = -all-static
@@ -84,6 +89,8 @@ EXTRA_DIST += \
 	samples/signals.c \
 	samples/timeproc.c \
 	samples/sockets.c \
+	samples/pagecache.c \
+	samples/procfs.c \
 	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 

@@ -12,6 +12,7 @@
 #include "mm_test_util.h"
 #include "guestmm/mm.h"
 #include "guestmm/filemap.h"
+#include "guestmm/readahead.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -57,6 +58,9 @@ static void teardown(void)
 /* Everything the tests mapped, cached or counted is gone again. */
 static void assert_no_leaks(void)
 {
+	/* The page cache outlives the last close (as on Linux) until the
+	 * node goes; everything else must be gone already. */
+	page_cache_destroy(t.node);
 	ck_assert_int_eq(stat_of(NR_ANON_MAPPED), 0);
 	ck_assert_int_eq(stat_of(NR_FILE_MAPPED), 0);
 	ck_assert_int_eq(stat_of(NR_FILE_PAGES), 0);
@@ -120,6 +124,9 @@ static struct file *open_file(size_t len, int flags)
 	struct file *f = file_from_fd(make_file(len, flags), tmp_path);
 
 	ck_assert_ptr_nonnull(f);
+	/* Readahead off (as POSIX_FADV_RANDOM), so each fault reads its own
+	 * page; the readahead tests turn it on again. */
+	f->f_ra.ra_pages = 0;
 	return f;
 }
 
@@ -850,6 +857,225 @@ START_TEST(test_out_of_memory)
 }
 END_TEST
 
+/* ---- the page cache under read() and write() ---- */
+
+static size_t copy_actor(void *ctx, const void *src, size_t len)
+{
+	uint8_t **dst = ctx;
+
+	memcpy(*dst, src, len);
+	*dst += len;
+	return len;
+}
+
+static long cache_read(struct file *f, uint64_t pos, void *buf, size_t len)
+{
+	uint8_t *dst = buf;
+
+	return filemap_read(file_mapping(t.node, f), &f->f_ra, pos, len, copy_actor, &dst);
+}
+
+START_TEST(test_read_goes_through_cache_with_readahead)
+{
+	struct file *f = open_file(100 * PAGE_SIZE, O_RDONLY);
+	struct address_space *mapping;
+	static uint8_t buf[100 * PAGE_SIZE];
+
+	file_ra_state_init(&f->f_ra);
+	/* A first read of one page at 0: Linux's initial window, 4 pages,
+	 * with the marker on the second. */
+	ck_assert_int_eq(cache_read(f, 0, buf, PAGE_SIZE), PAGE_SIZE);
+	mapping = f->f_mapping;
+	ck_assert_uint_eq(mapping->nrpages, 4);
+	ck_assert_uint_eq(event_of(PGPGIN), 16);
+	ck_assert(PageFlag(filemap_lookup(mapping, 1), PG_readahead));
+	for (size_t i = 0; i < PAGE_SIZE; i++)
+		ck_assert_uint_eq(buf[i], file_byte(i));
+	/* Reaching the marker reads the next window, twice as big. */
+	ck_assert_int_eq(cache_read(f, PAGE_SIZE, buf, PAGE_SIZE), PAGE_SIZE);
+	ck_assert_uint_eq(mapping->nrpages, 12);
+	ck_assert(!PageFlag(filemap_lookup(mapping, 1), PG_readahead));
+	/* The rest, then all of it again: the second pass reads nothing. */
+	ck_assert_int_eq(cache_read(f, 2 * PAGE_SIZE, buf, 98 * PAGE_SIZE), 98 * PAGE_SIZE);
+	ck_assert_uint_eq(mapping->nrpages, 100);
+	ck_assert_uint_eq(event_of(PGPGIN), 400);
+	ck_assert_int_eq(cache_read(f, 0, buf, sizeof(buf) + 5), sizeof(buf));
+	ck_assert_uint_eq(event_of(PGPGIN), 400);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		ck_assert_uint_eq(buf[i], file_byte(i));
+	/* At and past EOF, nothing. */
+	ck_assert_int_eq(cache_read(f, sizeof(buf), buf, 10), 0);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(test_random_read_reads_only_what_was_asked)
+{
+	struct file *f = open_file(64 * PAGE_SIZE, O_RDONLY);
+	uint8_t buf[100];
+
+	file_ra_state_init(&f->f_ra);
+	ck_assert_int_eq(cache_read(f, 40 * PAGE_SIZE + 5, buf, sizeof(buf)), sizeof(buf));
+	ck_assert_uint_eq(f->f_mapping->nrpages, 1);
+	ck_assert_uint_eq(buf[0], file_byte(40 * PAGE_SIZE + 5));
+	/* The next page after it is sequential: a window starts. */
+	ck_assert_int_eq(cache_read(f, 41 * PAGE_SIZE, buf, sizeof(buf)), sizeof(buf));
+	ck_assert_uint_gt(f->f_mapping->nrpages, 2);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(test_write_dirties_without_host_write)
+{
+	struct file *f = open_file(3 * PAGE_SIZE, O_RDWR);
+	struct address_space *mapping = file_mapping(t.node, f);
+	uint8_t buf[16];
+
+	/* The host took the bytes (write-through); the cache follows. */
+	ck_assert_int_eq(pwrite(f->host_fd, "hello", 5, PAGE_SIZE + 10), 5);
+	filemap_write_cached(mapping, PAGE_SIZE + 10, "hello", 5);
+	ck_assert_uint_eq(mapping->nrpages, 1);
+	ck_assert(PageFlag(filemap_lookup(mapping, 1), PG_dirty));
+	ck_assert(!PageFlag(filemap_lookup(mapping, 1), PG_host_stale));
+	ck_assert_int_eq(stat_of(NR_FILE_DIRTY), 1);
+	ck_assert_int_eq(cache_read(f, PAGE_SIZE + 8, buf, 9), 9);
+	ck_assert_int_eq(memcmp(buf + 2, "hello", 5), 0);
+	ck_assert_uint_eq(buf[0], file_byte(PAGE_SIZE + 8));
+	/* Writeback cleans it with nothing to write. */
+	ck_assert_int_eq(filemap_write_and_wait(mapping), 0);
+	ck_assert_int_eq(stat_of(NR_FILE_DIRTY), 0);
+	ck_assert_uint_eq(event_of(PGPGOUT), 0);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(test_writeback_cleans_mapped_pages)
+{
+	struct mm_struct *mm = mm_alloc(t.node);
+	struct file *f = open_file(2 * PAGE_SIZE, O_RDWR);
+	uint64_t a = map(mm, 0, 2 * PAGE_SIZE, RW, MAP_SHARED, f, 0);
+	struct page *page;
+	int flushes;
+	char buf[8];
+
+	ck_assert_int_eq(copy_to_user(mm, a + 3, "stored", 6), 0);
+	page = page_at(mm, a);
+	ck_assert(PageFlag(page, PG_dirty) && PageFlag(page, PG_host_stale));
+	flushes = t.tlb_flushes;
+	ck_assert_int_eq(filemap_write_and_wait(f->f_mapping), 0);
+	/* Written, clean, and write-protected again (flushed from the TLB). */
+	ck_assert_int_eq(pread(f->host_fd, buf, 6, 3), 6);
+	ck_assert_int_eq(memcmp(buf, "stored", 6), 0);
+	ck_assert(!PageFlag(page, PG_dirty) && !PageFlag(page, PG_host_stale));
+	ck_assert_int_eq(stat_of(NR_FILE_DIRTY), 0);
+	ck_assert(!pte_write(pte_at(mm, a)) && !pte_dirty(pte_at(mm, a)));
+	ck_assert_int_gt(t.tlb_flushes, flushes);
+	ck_assert_uint_eq(event_of(PGPGOUT), 4);
+	/* The next store faults and dirties it again. */
+	ck_assert_int_eq(handle_mm_fault(mm, a, USER_WRITE, NULL), 0);
+	ck_assert(PageFlag(page, PG_dirty) && PageFlag(page, PG_host_stale));
+	mmput(mm);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(test_cache_outlives_last_close)
+{
+	struct file *f = open_file(4 * PAGE_SIZE, O_RDWR);
+	struct address_space *mapping;
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 12345, 0 } };
+	uint8_t buf[8];
+
+	ck_assert_int_eq(cache_read(f, 0, buf, 8), 8);
+	mapping = f->f_mapping;
+	file_put(f);
+	/* Detached but kept, as Linux keeps the cache with the inode. */
+	ck_assert_ptr_eq(mapping->host_file, NULL);
+	ck_assert_uint_eq(mapping->nrpages, 1);
+	ck_assert_int_eq(stat_of(NR_FILE_PAGES), 1);
+	f = file_from_fd(open(tmp_path, O_RDWR), tmp_path);
+	f->f_ra.ra_pages = 0;
+	ck_assert_ptr_eq(file_mapping(t.node, f), mapping);
+	ck_assert_int_eq(cache_read(f, 0, buf, 8), 8);
+	ck_assert_uint_eq(event_of(PGPGIN), 4);
+	file_put(f);
+
+	/* Changed behind its back (new bytes, new mtime): the next open drops
+	 * what was cached. */
+	{
+		int fd = open(tmp_path, O_RDWR);
+
+		ck_assert_int_eq(pwrite(fd, "NEW", 3, 0), 3);
+		ck_assert_int_eq(futimens(fd, ts), 0);
+		close(fd);
+	}
+	f = file_from_fd(open(tmp_path, O_RDWR), tmp_path);
+	f->f_ra.ra_pages = 0;
+	ck_assert_ptr_eq(file_mapping(t.node, f), mapping);
+	ck_assert_uint_eq(mapping->nrpages, 0);
+	ck_assert_int_eq(cache_read(f, 0, buf, 3), 3);
+	ck_assert_int_eq(memcmp(buf, "NEW", 3), 0);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(test_fault_around_maps_cached_neighbours)
+{
+	struct mm_struct *mm = mm_alloc(t.node);
+	struct file *f = open_file(40 * PAGE_SIZE, O_RDONLY);
+	static uint8_t buf[40 * PAGE_SIZE];
+	uint64_t a;
+
+	ck_assert_int_eq(cache_read(f, 0, buf, sizeof(buf)), sizeof(buf));
+	a = map(mm, 0x60000000, 40 * PAGE_SIZE, PROT_READ, MAP_PRIVATE, f, 0);
+	/* One minor fault at page 5 maps the 64 KiB window, pages 0-15. */
+	ck_assert_int_eq(handle_mm_fault(mm, a + 5 * PAGE_SIZE, USER_READ, NULL), 0);
+	ck_assert_int_eq(mm->rss_stat[MM_FILEPAGES], 16);
+	ck_assert(pte_present(pte_at(mm, a)) && pte_present(pte_at(mm, a + 15 * PAGE_SIZE)));
+	ck_assert(!pte_present(pte_at(mm, a + 16 * PAGE_SIZE)));
+	ck_assert(!pte_write(pte_at(mm, a + 3 * PAGE_SIZE)));
+	ck_assert_uint_eq(mm->maj_flt, 0);
+	/* The window stops at the end of the VMA and of the file. */
+	ck_assert_int_eq(handle_mm_fault(mm, a + 39 * PAGE_SIZE, USER_READ, NULL), 0);
+	ck_assert_int_eq(mm->rss_stat[MM_FILEPAGES], 24);
+	mmput(mm);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
+START_TEST(test_truncate_unmaps_and_zeroes)
+{
+	struct mm_struct *mm = mm_alloc(t.node);
+	struct file *f = open_file(3 * PAGE_SIZE, O_RDWR);
+	uint64_t a = map(mm, 0, 3 * PAGE_SIZE, PROT_READ, MAP_SHARED, f, 0);
+	uint8_t *last;
+
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(handle_mm_fault(mm, a + i * PAGE_SIZE, USER_READ, NULL),
+				 VM_FAULT_MAJOR);
+	last = page_address(t.node, page_at(mm, a + PAGE_SIZE));
+	ck_assert_int_eq(ftruncate(f->host_fd, PAGE_SIZE + 100), 0);
+	truncate_pagecache(f->f_mapping, PAGE_SIZE + 100);
+	ck_assert(!pte_present(pte_at(mm, a + 2 * PAGE_SIZE)));
+	ck_assert_uint_eq(f->f_mapping->nrpages, 2);
+	ck_assert_uint_eq(last[99], file_byte(PAGE_SIZE + 99));
+	ck_assert_uint_eq(last[100], 0);
+	ck_assert_uint_eq(last[PAGE_SIZE - 1], 0);
+	/* Past EOF now: SIGBUS. */
+	ck_assert_int_eq(handle_mm_fault(mm, a + 2 * PAGE_SIZE, USER_READ, NULL),
+			 VM_FAULT_SIGBUS);
+	mmput(mm);
+	file_put(f);
+	assert_no_leaks();
+}
+END_TEST
+
 static Suite *fault_suite(void)
 {
 	Suite *s = suite_create("fault");
@@ -881,6 +1107,17 @@ static Suite *fault_suite(void)
 	tcase_add_test(tc, test_kernel_write_to_read_only_mapping);
 	tcase_add_test(tc, test_exec_frame_invalidated_on_free);
 	tcase_add_test(tc, test_exec_frame_invalidated_on_kernel_write);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("pagecache");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_read_goes_through_cache_with_readahead);
+	tcase_add_test(tc, test_random_read_reads_only_what_was_asked);
+	tcase_add_test(tc, test_write_dirties_without_host_write);
+	tcase_add_test(tc, test_writeback_cleans_mapped_pages);
+	tcase_add_test(tc, test_cache_outlives_last_close);
+	tcase_add_test(tc, test_fault_around_maps_cached_neighbours);
+	tcase_add_test(tc, test_truncate_unmaps_and_zeroes);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("madvise");
