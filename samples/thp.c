@@ -9,6 +9,7 @@
  *                  then a THP fault needs compaction
  *   thp swap       more huge pages than RAM (--mem=64M --swap=256M): split,
  *                  swapped and read back
+ *   thp set MODE   writes MODE into .../transparent_hugepage/enabled
  *   thp show       prints the THP mode, buddyinfo, pagetypeinfo and
  *                  extfrag_index */
 #include <stdint.h>
@@ -345,9 +346,32 @@ static void show(void)
 	}
 }
 
+/* Writes mode into .../transparent_hugepage/enabled (as root would) and
+ * prints the file again, or the error. */
+static void set_mode(const char *mode)
+{
+	const char *path = "/sys/kernel/mm/transparent_hugepage/enabled";
+	char line[128] = "";
+	FILE *f = fopen(path, "w");
+	int ok = f && fputs(mode, f) >= 0;
+
+	if (f && fclose(f) != 0)
+		ok = 0;
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = 0;
+		fclose(f);
+	}
+	printf("write %s: %s; enabled: %s", mode, ok ? "ok" : "refused", line);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc > 1 && !strcmp(argv[1], "show")) {
+	if (argc > 2 && !strcmp(argv[1], "set")) {
+		set_mode(argv[2]);
+		return 0;
+	} else if (argc > 1 && !strcmp(argv[1], "show")) {
 		show();
 	} else if (argc > 1 && !strcmp(argv[1], "swap")) {
 		swap();
