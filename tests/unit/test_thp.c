@@ -6,6 +6,7 @@
  * with the data checked and the node's whole state checked by the fuzz
  * targets' invariant checker after it. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
