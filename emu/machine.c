@@ -29,6 +29,7 @@ void vmemu_config_init(struct vmemu_config *cfg)
 	cfg->swap_bytes = -1;
 	cfg->swappiness = 60;
 	cfg->swap_level = 1;
+	cfg->sample_interval_ns = 10000000ULL;
 }
 
 static uint64_t monotonic_ns(void)

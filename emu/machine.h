@@ -80,6 +80,7 @@ struct vmemu_machine {
 	uint64_t loadavg_ns;            /* /proc/loadavg: next 5 s sample, since boot */
 	unsigned long avenrun[3];       /* its averages, fixed point (procfs_sys.c) */
 	char *procfs_host_dir;          /* where /proc's directories are made (procfs_dir.c) */
+	uint64_t next_sample_ns;        /* cfg.sample's next due time, since boot (sample.c) */
 
 	/* The virtual clock (log.c, run.c): guest time consumed by executed
 	 * code, estimated at block granularity; it is the guest's clock in
@@ -109,6 +110,9 @@ void machine_log(machine_t *m, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void machine_vlog(machine_t *m, int level, const char *fmt, va_list ap);
 uint64_t machine_random(machine_t *m);
+/* sample.c: is cfg.sample due, and calls it when it is (between slices). */
+bool machine_sample_due(machine_t *m);
+void machine_sample(machine_t *m);
 uint64_t machine_now_ns(machine_t *m);
 uint64_t machine_clock_ns(machine_t *m, bool realtime);
 /* Any Linux clock (clockid_t) now, in ns: 0, or -EINVAL for an unknown id.

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+
+#include "cli.h"
 #include <vmemu/vmemu.h>
 
 extern char **environ;
@@ -24,6 +26,7 @@ static void usage(FILE *out)
 		"\n"
 		"  -m, --mem=SIZE        guest RAM (default 256M; K, M, G suffixes)\n"
 		"      --root=DIR        host directory the guest sees as / (default /)\n"
+		"      --read-only       the guest's files as a read-only mount (EROFS)\n"
 		"      --deterministic   virtual clock, seeded randomness and layout\n"
 		"                        (also when VMEMU_DETERMINISTIC=1 is set)\n"
 		"      --seed=N          seed for --deterministic (default 0)\n"
@@ -40,12 +43,24 @@ static void usage(FILE *out)
 		"      --thp=MODE        transparent huge pages: always, madvise\n"
 		"                        (default) or never\n"
 		"      --strace          print each syscall on stderr\n"
-		"      --trace=mm        print page faults that raise signals\n"
+		"      --trace=mm        print page faults (minor/major, cow, swap-in),\n"
+		"                        reclaim runs and OOM kills on stderr\n"
+		"      --trace-file=FILE write vmemu's messages (--strace and --trace\n"
+		"                        lines too) to FILE instead of stderr\n"
+		"      --timeline=FILE   sample every process's memory and the system's\n"
+		"                        into FILE (CSV) during the run; vmemu-plot draws it\n"
+		"      --timeline-interval=DURATION  guest time between samples (10ms)\n"
+		"      --expect=EXPR     check the run at its end: rss<=SIZE, oom-kill:none,\n"
+		"                        majfault==N, exit==N, ... (<= < >= > == !=); exit 1\n"
+		"                        with one line per failed expectation\n"
 		"      --report[=FILE]   write a memory report of each guest process as it\n"
 		"                        exits and a system summary at the end (to FILE,\n"
 		"                        default stderr)\n"
 		"      --report-format=FORMAT  text (default) or json (implies --report;\n"
 		"                        schema: docs/report-schema.json)\n"
+		"      --report-maps     add each process's smaps, VMA by VMA (implies --report)\n"
+		"      --report-interval=DURATION  also report the live processes every\n"
+		"                        DURATION of guest time (implies --report)\n"
 		"  -v, --verbose         report unknown syscalls and other notices\n"
 		"  -h, --help            display this help and exit\n"
 		"  -V, --version         output version information and exit\n"
@@ -86,6 +101,7 @@ static int parse_size(const char *s, uint64_t *out)
 
 struct log_state {
 	int verbose;
+	FILE *out;                  /* --trace-file, or NULL for stderr */
 };
 
 static void log_to_stderr(void *ctx, int level, const char *msg)
@@ -94,7 +110,7 @@ static void log_to_stderr(void *ctx, int level, const char *msg)
 
 	if (level >= VMEMU_LOG_DEBUG && !ls->verbose)
 		return;
-	fprintf(stderr, "%s: %s\n", progname, msg);
+	fprintf(ls->out ? ls->out : stderr, "%s: %s\n", progname, msg);
 }
 
 /* Host signals: forwarded to the running machine (async-signal-safe). */
@@ -140,6 +156,11 @@ static int parse_duration(const char *s, double *out)
 	v = strtod(s, &end);
 	if (errno || end == s || v < 0)
 		return -1;
+	/* timeout(1)'s suffixes, and ms, us and ns for short intervals. */
+	if ((end[0] == 'm' || end[0] == 'u' || end[0] == 'n') && end[1] == 's') {
+		v *= end[0] == 'm' ? 1e-3 : end[0] == 'u' ? 1e-6 : 1e-9;
+		end += 2;
+	}
 	switch (*end) {
 	case 's': end++; break;
 	case 'm': v *= 60; end++; break;
@@ -168,7 +189,11 @@ enum report_format { REPORT_TEXT, REPORT_JSON };
 #define REPORT_SCHEMA_VERSION 1
 
 struct report_state {
-	FILE *out;
+	FILE *out;                  /* NULL: no --report (exits still feed --expect) */
+	struct cli_run *run;
+	uint64_t live_ns;           /* --report-interval (0: none) */
+	uint64_t next_live_ns;
+	json_t *samples;            /* REPORT_JSON: the live reports so far */
 	enum report_format format;
 	json_t *processes;          /* REPORT_JSON: the records so far */
 	int failed;                 /* out of memory building the JSON */
@@ -243,14 +268,65 @@ static json_t *report_process_json(const struct vmemu_process_report *r)
 	return o;
 }
 
+/* --report-maps in JSON: smaps text as one object per VMA, its header
+ * line split into Linux's fields and each "Key: N kB" line a number. */
+static json_t *smaps_json(const char *text)
+{
+	json_t *a = json_array(), *vma = NULL;
+	const char *line = text;
+
+	while (a && line && *line) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		char buf[4352], key[64];
+		unsigned long long start, end, value;
+		char perms[8], dev[16], path[4096];
+		unsigned long long off, inode;
+		int n = 0;
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, line, len);
+		buf[len] = 0;
+		line = nl ? nl + 1 : NULL;
+		path[0] = 0;
+		if (sscanf(buf, "%llx-%llx %7s %llx %15s %llu %n", &start, &end, perms, &off, dev,
+			   &inode, &n) == 6) {
+			snprintf(path, sizeof(path), "%s", buf + n);
+			vma = json_object();
+			if (!vma || json_array_append_new(a, vma))
+				break;
+			json_object_set_new(vma, "start", json_integer((json_int_t)start));
+			json_object_set_new(vma, "end", json_integer((json_int_t)end));
+			json_object_set_new(vma, "perms", json_string(perms));
+			json_object_set_new(vma, "offset", json_integer((json_int_t)off));
+			json_object_set_new(vma, "dev", json_string(dev));
+			json_object_set_new(vma, "inode", json_integer((json_int_t)inode));
+			json_object_set_new(vma, "path", json_string(path));
+			if (!json_object_get(vma, "path"))
+				json_object_set_new(vma, "path", json_string("?"));
+		} else if (vma && sscanf(buf, "%63[^:]: %llu kB", key, &value) == 2) {
+			json_object_set_new(vma, key, json_integer((json_int_t)value));
+		} else if (vma && sscanf(buf, "%63[^:]: %4095[^\n]", key, path) == 2) {
+			json_object_set_new(vma, key, json_string(path));
+		}
+	}
+	return a;
+}
+
 /* vmemu_config.report: a guest process exited. */
 static void report_process(void *ctx, const struct vmemu_process_report *r)
 {
 	struct report_state *rs = ctx;
 
+	cli_expect_process(rs->run, r);
+	if (!rs->out)
+		return;
 	if (rs->format == REPORT_JSON) {
 		json_t *o = report_process_json(r);
 
+		if (o && r->smaps)
+			json_object_set_new(o, "smaps", smaps_json(r->smaps));
 		if (!o || json_array_append_new(rs->processes, o))
 			rs->failed = 1;
 		return;
@@ -266,6 +342,16 @@ static void report_process(void *ctx, const struct vmemu_process_report *r)
 	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r->status.vm_pte);
 	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r->status.min_flt);
 	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r->status.maj_flt);
+	if (r->smaps) {
+		fprintf(rs->out, "  smaps:\n");
+		for (const char *l = r->smaps; *l;) {
+			const char *nl = strchr(l, '\n');
+			int len = nl ? (int)(nl - l) : (int)strlen(l);
+
+			fprintf(rs->out, "    %.*s\n", len, l);
+			l += len + (nl != NULL);
+		}
+	}
 	fflush(rs->out);
 }
 
@@ -334,6 +420,94 @@ static json_t *page_cache_json(const struct cached_files *c)
 	return a;
 }
 
+/* --report-interval: the live processes now, as records like the exit
+ * ones (without an exit status). */
+struct live_ctx {
+	struct report_state *rs;
+	double t_ms;
+	json_t *list;
+};
+
+static void report_live_process(void *ctx, const struct vmemu_process_info *p)
+{
+	struct live_ctx *lc = ctx;
+	struct report_state *rs = lc->rs;
+	struct vmemu_process_report r;
+
+	memset(&r, 0, sizeof(r));
+	r.pid = p->pid;
+	r.ppid = p->ppid;
+	memcpy(r.comm, p->comm, sizeof(r.comm));
+	r.has_mm = 1;
+	r.rollup = p->rollup;
+	r.status = p->status;
+	if (rs->format == REPORT_JSON) {
+		json_t *o = report_process_json(&r);
+
+		if (o) {
+			json_object_del(o, "exit");
+			json_object_del(o, "has_mm");
+		}
+		if (!o || json_array_append_new(lc->list, o))
+			rs->failed = 1;
+		return;
+	}
+	fprintf(rs->out, "live at %.3f ms: process %d (%s), parent %d\n", lc->t_ms, r.pid, r.comm,
+		r.ppid);
+#define ROLLUP_TEXT(name, field) \
+	fprintf(rs->out, "  %-16s%10llu kB\n", name ":", (unsigned long long)r.rollup.field);
+	ROLLUP_FIELDS(ROLLUP_TEXT)
+#undef ROLLUP_TEXT
+	fprintf(rs->out, "  %-16s%10llu kB\n", "VmHWM:", (unsigned long long)r.status.vm_hwm);
+	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r.status.vm_pte);
+	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r.status.min_flt);
+	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r.status.maj_flt);
+}
+
+static void report_live(struct report_state *rs, vmemu_machine *m)
+{
+	uint64_t now = vmemu_machine_uptime_ns(m);
+	struct live_ctx lc = { rs, (double)now / 1e6, NULL };
+
+	if (!rs->out || !rs->live_ns || now < rs->next_live_ns)
+		return;
+	rs->next_live_ns = (now / rs->live_ns + 1) * rs->live_ns;
+	if (rs->format == REPORT_JSON) {
+		json_t *sample = json_object();
+
+		lc.list = json_array();
+		if (!sample || !lc.list || json_array_append_new(rs->samples, sample)) {
+			json_decref(lc.list);
+			rs->failed = 1;
+			return;
+		}
+		json_object_set_new(sample, "t_ms", json_real(lc.t_ms));
+		json_object_set_new(sample, "processes", lc.list);
+	}
+	vmemu_for_each_process(m, report_live_process, &lc);
+	fflush(rs->out);
+}
+
+/* vmemu_config.sample: the timeline's and the live report's, each on its
+ * own interval. */
+struct samplers {
+	struct cli_events *ce;
+	struct report_state *rs;
+	uint64_t timeline_ns, next_timeline_ns;
+};
+
+static void on_sample(void *ctx, vmemu_machine *m)
+{
+	struct samplers *sp = ctx;
+	uint64_t now = vmemu_machine_uptime_ns(m);
+
+	if (sp->ce->timeline && now >= sp->next_timeline_ns) {
+		sp->next_timeline_ns = (now / sp->timeline_ns + 1) * sp->timeline_ns;
+		cli_timeline_sample(sp->ce, m);
+	}
+	report_live(sp->rs, m);
+}
+
 /* The end of the run: the system summary (and, in JSON, the document).
  * Returns 0, or -1 when the report could not be written. */
 static int report_finish(struct report_state *rs, vmemu_machine *m)
@@ -377,6 +551,8 @@ static int report_finish(struct report_state *rs, vmemu_machine *m)
 		json_object_set_new(doc, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
 		json_object_set_new(doc, "vmemu_version", json_string(VMEMU_VERSION_STRING));
 		json_object_set_new(doc, "processes", json_incref(rs->processes));
+		if (rs->samples)
+			json_object_set_new(doc, "live", json_incref(rs->samples));
 		json_object_set_new(doc, "system", sys);
 		if (json_dumpf(doc, rs->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 		    fputc('\n', rs->out) == EOF)
@@ -409,10 +585,12 @@ int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
 	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG, OPT_THP,
-	       OPT_REPORT, OPT_REPORT_FORMAT };
+	       OPT_REPORT, OPT_REPORT_FORMAT, OPT_TRACE_FILE, OPT_TIMELINE, OPT_TIMELINE_INTERVAL,
+	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL, OPT_READ_ONLY };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "deterministic", no_argument, NULL, OPT_DET },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "strace", no_argument, NULL, OPT_STRACE },
@@ -427,6 +605,12 @@ int main(int argc, char **argv)
 		{ "thp", required_argument, NULL, OPT_THP },
 		{ "report", optional_argument, NULL, OPT_REPORT },
 		{ "report-format", required_argument, NULL, OPT_REPORT_FORMAT },
+		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
+		{ "timeline", required_argument, NULL, OPT_TIMELINE },
+		{ "timeline-interval", required_argument, NULL, OPT_TIMELINE_INTERVAL },
+		{ "expect", required_argument, NULL, OPT_EXPECT },
+		{ "report-maps", no_argument, NULL, OPT_REPORT_MAPS },
+		{ "report-interval", required_argument, NULL, OPT_REPORT_INTERVAL },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -441,7 +625,16 @@ int main(int argc, char **argv)
 	const char *timeout_arg = NULL;
 	int report = 0, report_failed = 0;
 	const char *report_path = NULL;
-	struct report_state rs = { NULL, REPORT_TEXT, NULL, 0 };
+	struct cli_run run = { 0 };
+	struct report_state rs = { .run = &run, .format = REPORT_TEXT };
+	uint64_t timeline_ns = 10000000ULL;
+	struct cli_events ce = { 0 };
+	struct samplers sp = { .ce = &ce, .rs = &rs };
+	struct cli_expect *expects = NULL;
+	size_t nexpects = 0;
+	const char *timeline_path = NULL;
+	int expect_failed = 0;
+	bool exit_expected = false;
 
 	vmemu_config_init(&cfg);
 	cfg.log = log_to_stderr;
@@ -459,6 +652,9 @@ int main(int argc, char **argv)
 					progname, optarg);
 				return 2;
 			}
+			break;
+		case OPT_READ_ONLY:
+			cfg.read_only = 1;
 			break;
 		case OPT_ROOT:
 			cfg.root = optarg;
@@ -486,7 +682,58 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.trace |= VMEMU_TRACE_MM;
+			ce.trace_mm = 1;
 			break;
+		case OPT_TRACE_FILE:
+			if (ls.out && ls.out != stderr)
+				fclose(ls.out);
+			ls.out = fopen(optarg, "w");
+			if (!ls.out) {
+				fprintf(stderr, "%s: %s: %s\n", progname, optarg, strerror(errno));
+				return 2;
+			}
+			setvbuf(ls.out, NULL, _IOLBF, 0);
+			ce.trace_out = ls.out;
+			break;
+		case OPT_TIMELINE:
+			timeline_path = optarg;
+			break;
+		case OPT_TIMELINE_INTERVAL: {
+			double sec;
+
+			if (parse_duration(optarg, &sec) || sec < 1e-6) {
+				fprintf(stderr, "%s: invalid time interval '%s'\n", progname, optarg);
+				return 2;
+			}
+			timeline_ns = (uint64_t)(sec * 1e9);
+			break;
+		}
+		case OPT_REPORT_INTERVAL: {
+			double sec;
+
+			if (parse_duration(optarg, &sec) || sec < 1e-6) {
+				fprintf(stderr, "%s: invalid time interval '%s'\n", progname, optarg);
+				return 2;
+			}
+			rs.live_ns = (uint64_t)(sec * 1e9);
+			report = 1;
+			break;
+		}
+		case OPT_EXPECT: {
+			struct cli_expect *v = realloc(expects, (nexpects + 1) * sizeof(*v));
+
+			if (!v)
+				return 1;
+			expects = v;
+			if (cli_expect_parse(&expects[nexpects], optarg)) {
+				fprintf(stderr, "%s: invalid expectation '%s' (METRIC OP VALUE with METRIC "
+					"rss, majfault, pgfault, pswpin, pswpout, oom-kill or exit)\n",
+					progname, optarg);
+				return 2;
+			}
+			nexpects++;
+			break;
+		}
 		case OPT_NET:
 			if (!strcmp(optarg, "loopback"))
 				cfg.net = VMEMU_NET_LOOPBACK;
@@ -562,6 +809,10 @@ int main(int argc, char **argv)
 			report = 1;
 			report_path = optarg;
 			break;
+		case OPT_REPORT_MAPS:
+			cfg.report_maps = 1;
+			report = 1;
+			break;
 		case OPT_REPORT_FORMAT:
 			if (!strcmp(optarg, "text"))
 				rs.format = REPORT_TEXT;
@@ -604,8 +855,29 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: out of memory\n", progname);
 			return 1;
 		}
-		cfg.report = report_process;
-		cfg.report_ctx = &rs;
+	}
+	cfg.report = report_process;
+	cfg.report_ctx = &rs;
+	cfg.event = cli_event;
+	cfg.event_ctx = &ce;
+	if (ce.trace_mm)
+		cfg.event_mask |= VMEMU_EVENT_BIT(VMEMU_EVENT_FAULT_IN);
+	if (timeline_path) {
+		if (cli_timeline_open(&ce, timeline_path)) {
+			fprintf(stderr, "%s: %s: %s\n", progname, timeline_path, strerror(errno));
+			return 2;
+		}
+	}
+	if (timeline_path || rs.live_ns) {
+		sp.timeline_ns = timeline_ns;
+		cfg.sample = on_sample;
+		cfg.sample_ctx = &sp;
+		cfg.sample_interval_ns = !timeline_path ? rs.live_ns : !rs.live_ns ? timeline_ns
+				       : timeline_ns < rs.live_ns ? timeline_ns : rs.live_ns;
+	}
+	if (rs.live_ns && rs.format == REPORT_JSON && !(rs.samples = json_array())) {
+		fprintf(stderr, "%s: out of memory\n", progname);
+		return 1;
 	}
 	rc = vmemu_machine_create(&cfg, &m);
 	if (rc) {
@@ -615,6 +887,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: cannot create machine: %s\n", progname, vmemu_strerror(rc));
 		return rc == VMEMU_ERR_INVAL ? 2 : 1;
 	}
+	ce.machine = m;
 	rc = vmemu_spawn(m, argv[optind], &argv[optind], environ, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s: %s: %s\n", progname, argv[optind], err);
@@ -642,7 +915,18 @@ int main(int argc, char **argv)
 			report_failed = 1;
 		}
 		json_decref(rs.processes);
+		json_decref(rs.samples);
 	}
+	if (timeline_path && cli_timeline_close(&ce)) {
+		fprintf(stderr, "%s: cannot write the timeline to %s\n", progname, timeline_path);
+		report_failed = 1;
+	}
+	run.exit_status = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+	if (!rc && !timed_out && nexpects)
+		expect_failed = cli_expect_check(expects, nexpects, &run, m, progname);
+	for (size_t i = 0; i < nexpects; i++)
+		exit_expected |= !strcmp(expects[i].metric, "exit");
+	free(expects);
 	vmemu_machine_destroy(m);
 	if (timed_out) {
 		fflush(stdout);
@@ -656,6 +940,16 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	if (report_failed)
 		return 1;
+	/* With expectations, the verdict is vmemu's status: the guest's own
+	 * status counts through an exit expectation, else it must be 0. */
+	if (nexpects) {
+		if (!exit_expected && run.exit_status) {
+			fprintf(stderr, "%s: expectation failed: exit==0 (implied): the exit status "
+				"was %d\n", progname, run.exit_status);
+			expect_failed = 1;
+		}
+		return expect_failed;
+	}
 	if ((status & 0x7f) == 0)
 		return (status >> 8) & 0xff;
 	report_signal_death(status & 0x7f);

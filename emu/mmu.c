@@ -83,7 +83,7 @@ static void fault_event(struct vmemu_node *n, enum vmemu_event_kind kind,
 static bool refuse(struct vmemu_node *n, uint64_t vaddr, uc_mem_type type, int signo,
 		   int si_code)
 {
-	n->last_fault = (struct vmemu_fault){ vaddr, access_of(type), signo, si_code, 0 };
+	n->last_fault = (struct vmemu_fault){ vaddr, access_of(type), signo, si_code, 0, 0, 0 };
 	n->fault_recorded = 1;
 	fault_event(n, VMEMU_EVENT_FAULT_ERROR, &n->last_fault);
 	return false;
@@ -112,6 +112,9 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type,
 	if (!n->active_mm)
 		goto segv;
 	if (!mmu_translate(n->active_mm, vaddr, flags, &pa, &prot)) {
+		/* For FAULT_IN events: how it was resolved, from the counters. */
+		const unsigned long *events = n->pgdat->stat.events;
+		unsigned long cow0 = events[COW_FAULT], swapin0 = events[PSWPIN];
 		vm_fault_t ret = handle_mm_fault(n->active_mm, vaddr, flags, &si_code);
 
 		if (ret & VM_FAULT_ERROR) {
@@ -130,7 +133,8 @@ static bool hook_tlb_fill(uc_engine *uc, uint64_t vaddr, uc_mem_type type,
 		}
 		if (n->event_mask & VMEMU_EVENT_BIT(VMEMU_EVENT_FAULT_IN)) {
 			struct vmemu_fault f = { vaddr, access_of(type), 0, 0,
-						 !!(ret & VM_FAULT_MAJOR) };
+						 !!(ret & VM_FAULT_MAJOR), events[COW_FAULT] != cow0,
+						 events[PSWPIN] != swapin0 };
 
 			fault_event(n, VMEMU_EVENT_FAULT_IN, &f);
 		}

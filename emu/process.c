@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "syscall.h"
+#include "procfs.h"
 
 #define CSIGNAL              0x000000ff
 #define CLONE_VM             0x00000100
@@ -201,6 +202,8 @@ static void exit_report_snapshot(machine_t *m, struct task_struct *leader, struc
 	r->has_mm = 1;
 	vmemu_as_rollup(&as, &r->rollup);
 	vmemu_as_status(&as, &r->status);
+	if (m->cfg.report_maps)
+		r->smaps = procfs_smaps(mm);
 	leader->have_exit_report = true;
 }
 
@@ -219,6 +222,8 @@ static void exit_report_send(machine_t *m, struct task_struct *leader)
 	r->comm[sizeof(r->comm) - 1] = 0;
 	r->wait_status = leader->exit_code;
 	m->cfg.report(m->cfg.report_ctx, r);
+	free((char *)r->smaps);
+	r->smaps = NULL;
 	leader->have_exit_report = false;
 }
 

@@ -559,6 +559,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 			gen_statm(pt, &sb);
 		else if (!strcmp(sub, "stat"))
 			procfs_task_stat(m, pt, &sb);
+		else if (!strcmp(sub, "pagemap"))
+			;       /* read through procfs_pagemap_read, not as text */
 		else if (!strcmp(sub, "oom_score_adj"))
 			sb_printf(&sb, "%d\n", pt->oom_score_adj);
 		else if (!strcmp(sub, "oom_score"))
@@ -582,6 +584,41 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 	*buf = sb.buf;
 	*len = sb.len;
 	return 0;
+}
+
+bool procfs_is_pagemap(const char *guest_abs)
+{
+	const char *slash = strrchr(guest_abs, '/');
+
+	return !strncmp(guest_abs, "/proc/", 6) && slash && !strcmp(slash, "/pagemap");
+}
+
+long procfs_pagemap_read(machine_t *m, struct task_struct *t, const char *guest_abs,
+			 uint64_t pos, uint64_t *buf, size_t nentries)
+{
+	const char *sub;
+	struct task_struct *pt = proc_task(m, t, guest_abs, &sub);
+	uint64_t vpage = pos / 8;
+	size_t n = 0;
+
+	if (!pt || pt->state == TASK_DEAD || pt->state == TASK_ZOMBIE || !pt->mm)
+		return -ESRCH;
+	/* Linux shows frame numbers to CAP_SYS_ADMIN only. */
+	for (; n < nentries && vpage < (TASK_SIZE >> PAGE_SHIFT); n++, vpage++)
+		buf[n] = pagemap_entry(pt->mm, vpage << PAGE_SHIFT, geteuid() == 0);
+	return (long)n;
+}
+
+char *procfs_smaps(struct mm_struct *mm)
+{
+	struct strbuf sb = { 0 };
+
+	gen_maps(mm, &sb, true);
+	if (sb.err) {
+		free(sb.buf);
+		return NULL;
+	}
+	return sb.buf ? sb.buf : strdup("");
 }
 
 static bool procfs_is_writable(const char *p)
@@ -670,6 +707,7 @@ bool procfs_is_generated(const char *p)
 	};
 	static const char *const per_task[] = {
 		"maps", "smaps", "smaps_rollup", "status", "statm", "stat", "comm", "cmdline", "environ",
+		"pagemap",
 		"oom_score", "oom_score_adj",
 	};
 	const char *sub;

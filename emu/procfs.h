@@ -37,6 +37,15 @@ char *procfs_dir_guest_path(machine_t *m, const char *host_path);
 /* Removes the host directory that holds them (machine teardown). */
 void procfs_dir_cleanup(machine_t *m);
 
+/* /proc/PID/pagemap: read by entries, not generated as text. */
+bool procfs_is_pagemap(const char *guest_abs);
+/* Up to nentries entries from byte offset pos (a multiple of 8): how many
+ * (0 at the end of the address space), or -ESRCH. */
+long procfs_pagemap_read(machine_t *m, struct task_struct *t, const char *guest_abs,
+			 uint64_t pos, uint64_t *buf, size_t nentries);
+/* /proc/PID/smaps of mm, malloc'd (NULL on ENOMEM). */
+char *procfs_smaps(struct mm_struct *mm);
+
 /* Between the procfs*.c files. */
 struct strbuf;
 /* procfs_sys.c: /proc/stat, uptime, loadavg, swaps and /proc/sys/vm files:

@@ -38,7 +38,7 @@ static const char *const proc_files[] = {
 };
 static const char *const pid_files[] = {
 	"maps", "smaps", "smaps_rollup", "status", "statm", "stat", "comm", "cmdline",
-	"environ", "oom_score", "oom_score_adj",
+	"environ", "oom_score", "oom_score_adj", "pagemap",
 };
 
 static void add(struct entry_list *l, unsigned char type, const char *target, const char *fmt,

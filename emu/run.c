@@ -233,8 +233,16 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	machine_t *m = user;
 
 	m->vclock_ns += VCLOCK_BLOCK_NS(size);
-	if (++m->slice_blocks < TIME_SLICE_BLOCKS && !m->host_event)
+	if (++m->slice_blocks < TIME_SLICE_BLOCKS && !m->host_event) {
+		/* A sample due (vmemu_config.sample) ends the slice early;
+		 * looked at every 1024 blocks. */
+		if (!m->cfg.sample || (m->slice_blocks & 1023) || !machine_sample_due(m))
+			return;
+		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
+		m->stop = STOP_RESCHED;
+		uc_emu_stop(uc);
 		return;
+	}
 	if (m->host_event) {
 		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
 		m->stop = STOP_RESCHED;
@@ -242,9 +250,10 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		return;
 	}
 	m->slice_blocks = 0;
-	/* kswapd and khugepaged run between slices (machine_run), even
-	 * with one task. */
-	if (khugepaged_tick(m->node) || m->nr_live_tasks > 1 || m->node->kswapd_wake) {
+	/* kswapd, khugepaged and samples run between slices (machine_run),
+	 * even with one task. */
+	if (khugepaged_tick(m->node) || m->nr_live_tasks > 1 || m->node->kswapd_wake ||
+	    machine_sample_due(m)) {
 		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
 		m->stop = STOP_RESCHED;
 		uc_emu_stop(uc);
@@ -486,8 +495,29 @@ static void resume_task(machine_t *m, struct task_struct *t)
 	t->resume = RESUME_NONE;
 }
 
-/* Everyone is asleep for ever: Linux would hang; vmemu says so and ends
- * the run as if the guest had been killed. */
+/* Everyone is asleep and only a host signal (or --timeout) can wake
+ * them: as Linux, wait for one. Deterministic runs, whose guests cannot
+ * depend on host timing, end instead (below). */
+static bool wait_host_event(machine_t *m)
+{
+	struct pollfd p;
+
+	if (m->cfg.deterministic || !m->have_wake_pipe)
+		return false;
+	p = (struct pollfd){ m->wake_pipe[0], POLLIN, 0 };
+	while (!m->host_event && poll(&p, 1, -1) < 0 && errno == EINTR)
+		;
+	if (p.revents & POLLIN) {
+		char buf[64];
+
+		while (read(m->wake_pipe[0], buf, sizeof(buf)) > 0)
+			;
+	}
+	return true;
+}
+
+/* Everyone is asleep for ever in a deterministic run: Linux would hang;
+ * vmemu says so and ends the run as if the guest had been killed. */
 static void deadlock(machine_t *m)
 {
 	machine_log(m, VMEMU_LOG_ERR, "every guest task is blocked and nothing can wake "
@@ -514,11 +544,12 @@ int machine_run(machine_t *m)
 			kswapd_run(m->node);
 		if (m->node->khugepaged_wake)
 			khugepaged_scan(m->node);
+		machine_sample(m);
 		t = pick_next_task(m, m->current);
 		if (!t) {
 			if (!m->nr_live_tasks)
 				break;
-			if (!idle(m))
+			if (!idle(m) && !wait_host_event(m))
 				deadlock(m);
 			continue;
 		}

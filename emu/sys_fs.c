@@ -641,9 +641,45 @@ static long cached_read(struct task_struct *t, struct vfile *f, const struct use
 	return n;
 }
 
+/* /proc/PID/pagemap: 8 bytes per virtual page, made as they are read, at
+ * the descriptor's offset (kept in its memfd's offset) when pos < 0. */
+static long pagemap_read(machine_t *m, struct task_struct *t, struct vfile *f,
+			 const struct useg *seg, unsigned long nseg, int64_t pos)
+{
+	uint64_t total = segs_total(seg, nseg), done = 0, buf[512];
+	struct ucursor cur = { seg, nseg, 0, 0 };
+	int64_t off = pos;
+
+	if (off < 0 && (off = lseek(f->host_fd, 0, SEEK_CUR)) < 0)
+		return -errno;
+	if ((off & 7) || (total & 7))
+		return -EINVAL;
+	while (done < total) {
+		size_t want = (total - done) / 8 < 512 ? (total - done) / 8 : 512, put;
+		long n = procfs_pagemap_read(m, t, f->path, (uint64_t)off + done, buf, want);
+
+		if (n < 0)
+			return done ? (long)done : n;
+		if (n == 0)
+			break;
+		put = ucopy(t, &cur, (char *)buf, (size_t)n * 8, true);
+		done += put;
+		if (put < (size_t)n * 8) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+	}
+	if (pos < 0)
+		lseek(f->host_fd, off + (int64_t)done, SEEK_SET);
+	return (long)done;
+}
+
 static long file_rw(machine_t *m, struct task_struct *t, struct vfile *f, const struct useg *seg,
 		    unsigned long nseg, int64_t pos, int rwf, bool write)
 {
+	if (f->generated && !write && f->path && procfs_is_pagemap(f->path))
+		return pagemap_read(m, t, f, seg, nseg, pos);
 	/* The few writable generated files (/proc/PID/oom_score_adj) take
 	 * what is written as a setting, as Linux's proc write handlers. */
 	if (f->generated && write) {
@@ -1279,6 +1315,31 @@ static bool is_root_path(const char *p)
 	return !*p;
 }
 
+/* --read-only, as a read-only mount: EROFS for a change to a name; a name
+ * to create that exists gives EEXIST first, as Linux's filename_create
+ * looks before it asks for write access (unlink and rename ask first). */
+static long rofs_name(machine_t *m, int pfd, const char *base, bool creating)
+{
+	struct stat st;
+
+	if (!m->cfg.read_only)
+		return 0;
+	if (creating && fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	return -EROFS;
+}
+
+/* --read-only: EROFS for changing a file's data or attributes; device
+ * nodes, pipes and sockets are not the file system's to refuse. */
+static long rofs_fd(machine_t *m, int host_fd)
+{
+	struct stat st;
+
+	if (!m->cfg.read_only || fstat(host_fd, &st) < 0)
+		return 0;
+	return S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode) ? -EROFS : 0;
+}
+
 static long do_mkdirat(machine_t *m, struct task_struct *t, int dirfd, uint64_t upath,
 		       unsigned int mode)
 {
@@ -1289,7 +1350,9 @@ static long do_mkdirat(machine_t *m, struct task_struct *t, int dirfd, uint64_t 
 
 	if (pfd < 0)
 		return pfd;
-	r = host_err(mkdirat((int)pfd, base, mode & 01777 & ~t->umask));
+	r = rofs_name(m, (int)pfd, base, true);
+	if (!r)
+		r = host_err(mkdirat((int)pfd, base, mode & 01777 & ~t->umask));
 	close((int)pfd);
 	free(abs);
 	return r;
@@ -1316,7 +1379,9 @@ static long do_mknodat(machine_t *m, struct task_struct *t, int dirfd, uint64_t 
 	if (pfd < 0)
 		return pfd;
 	mode = (mode & S_IFMT) | (mode & 07777 & ~t->umask);
-	r = host_err(syscall(SYS_mknodat, (int)pfd, base, mode, dev));
+	r = rofs_name(m, (int)pfd, base, true);
+	if (!r)
+		r = host_err(syscall(SYS_mknodat, (int)pfd, base, mode, dev));
 	close((int)pfd);
 	free(abs);
 	return r;
@@ -1346,7 +1411,7 @@ static long do_unlinkat(machine_t *m, struct task_struct *t, int dirfd, uint64_t
 	/* rmdir("/") is EBUSY on Linux; the host's "." would say EINVAL. */
 	if ((flags & AT_REMOVEDIR) && is_root_path(abs))
 		r = -EBUSY;
-	else
+	else if (!(r = rofs_name(m, (int)pfd, base, false)))
 		r = host_err(unlinkat((int)pfd, base, flags));
 	close((int)pfd);
 	free(abs);
@@ -1388,7 +1453,9 @@ static long do_renameat2(machine_t *m, struct task_struct *t, int olddfd, uint64
 		free(oabs);
 		return npfd;
 	}
-	r = host_err(renameat2((int)opfd, obase, (int)npfd, nbase, flags));
+	r = rofs_name(m, (int)opfd, obase, false);
+	if (!r)
+		r = host_err(renameat2((int)opfd, obase, (int)npfd, nbase, flags));
 	close((int)opfd);
 	close((int)npfd);
 	free(oabs);
@@ -1481,7 +1548,9 @@ static long do_symlinkat(machine_t *m, struct task_struct *t, uint64_t utarget, 
 	pfd = at_parent(m, t, dirfd, upath, &abs, &base);
 	if (pfd < 0)
 		return pfd;
-	r = host_err(symlinkat(target, (int)pfd, base));
+	r = rofs_name(m, (int)pfd, base, true);
+	if (!r)
+		r = host_err(symlinkat(target, (int)pfd, base));
 	close((int)pfd);
 	free(abs);
 	return r;
@@ -1530,7 +1599,9 @@ static long do_linkat(machine_t *m, struct task_struct *t, int olddfd, uint64_t 
 		at_release(&tg);
 		return npfd;
 	}
-	if (on == 0) {
+	if ((r = rofs_name(m, (int)npfd, nbase, true))) {
+		;
+	} else if (on == 0) {
 		/* AT_EMPTY_PATH: the host decides (CAP_DAC_READ_SEARCH). */
 		r = host_err(linkat(tg.host_fd, "", (int)npfd, nbase, AT_EMPTY_PATH));
 	} else {
@@ -1572,7 +1643,7 @@ static long do_fchmodat(machine_t *m, struct task_struct *t, int dirfd, uint64_t
 		r = -EPERM;
 	} else if (tg.link.target) {
 		r = -EOPNOTSUPP;     /* symlink modes cannot change */
-	} else {
+	} else if (!(r = rofs_fd(m, tg.host_fd))) {
 		r = host_err(syscall(SYS_fchmodat2, tg.host_fd, "", mode, AT_EMPTY_PATH));
 		if (r == -ENOSYS) {  /* hosts before 6.6 */
 			host_fd_path(proc, sizeof(proc), tg.host_fd);
@@ -1606,6 +1677,8 @@ static long sys_fchmod(machine_t *m, struct task_struct *t, const uint64_t *a)
 		return -EBADF;
 	if (f->kind != VFILE_HOST)
 		return -EPERM;
+	if (rofs_fd(m, f->host_fd))
+		return -EROFS;
 	return host_err(fchmod(f->host_fd, (mode_t)a[1]));
 }
 
@@ -1622,7 +1695,7 @@ static long do_fchownat(machine_t *m, struct task_struct *t, int dirfd, uint64_t
 		return r;
 	if (tg.buffer || tg.link.target)
 		r = -EPERM;
-	else
+	else if (!(r = rofs_fd(m, tg.host_fd)))
 		r = host_err(fchownat(tg.host_fd, "", uid, gid, AT_EMPTY_PATH));
 	at_release(&tg);
 	return r;
@@ -1652,6 +1725,8 @@ static long sys_fchown(machine_t *m, struct task_struct *t, const uint64_t *a)
 		return -EBADF;
 	if (f->kind != VFILE_HOST)
 		return -EPERM;
+	if (rofs_fd(m, f->host_fd))
+		return -EROFS;
 	return host_err(fchown(f->host_fd, (uint32_t)a[1], (uint32_t)a[2]));
 }
 
@@ -1686,6 +1761,8 @@ static long do_utimes(machine_t *m, struct task_struct *t, int dirfd, uint64_t u
 			return -EBADF;
 		if (f->kind != VFILE_HOST)
 			return -EPERM;
+		if (rofs_fd(m, f->host_fd))
+			return -EROFS;
 		return host_err(futimens(f->host_fd, ts));
 	}
 	r = at_resolve(m, t, dirfd, upath, flags, 0, &tg);
@@ -1693,7 +1770,7 @@ static long do_utimes(machine_t *m, struct task_struct *t, int dirfd, uint64_t u
 		return r;
 	if (tg.buffer || tg.link.target)
 		r = -EPERM;
-	else
+	else if (!(r = rofs_fd(m, tg.host_fd)))
 		r = host_err(utimensat(tg.host_fd, "", ts, AT_EMPTY_PATH));
 	at_release(&tg);
 	return r;
@@ -1755,7 +1832,9 @@ static long sys_truncate(machine_t *m, struct task_struct *t, const uint64_t *a)
 		r = -EACCES;
 	} else {
 		host_fd_path(proc, sizeof(proc), tg.host_fd);
-		r = restartable(host_err(truncate(proc, (off_t)a[1])));
+		r = rofs_fd(m, tg.host_fd);
+		if (!r)
+			r = restartable(host_err(truncate(proc, (off_t)a[1])));
 		if (r == 0)
 			pagecache_truncated(t, tg.host_fd);
 	}

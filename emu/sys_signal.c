@@ -143,6 +143,15 @@ static long sys_rt_sigsuspend(machine_t *m, struct task_struct *t, const uint64_
 	return -ERESTARTNOHAND;
 }
 
+/* pause(2): sleeps until a signal is delivered, as sigsuspend with the
+ * current mask. */
+static long sys_pause(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	(void)a;
+	task_sleep(m, t, sigsuspend_wait);
+	return -ERESTARTNOHAND;
+}
+
 static int sigtimedwait_ready(machine_t *m, struct task_struct *t, long *result)
 {
 	uint64_t set = (uint64_t)t->wait_args[0], ready = t->pending.signal & set;
@@ -208,5 +217,6 @@ void sys_signal_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_sigaltstack, sys_sigaltstack);
 	SYSCALL(table, SYS_rt_sigpending, sys_rt_sigpending);
 	SYSCALL(table, SYS_rt_sigsuspend, sys_rt_sigsuspend);
+	SYSCALL(table, SYS_pause, sys_pause);
 	SYSCALL(table, SYS_rt_sigtimedwait, sys_rt_sigtimedwait);
 }

@@ -99,6 +99,7 @@ void task_free(machine_t *m, struct task_struct *t)
 	free(t->exec_pending);
 	free(t->exe_path);
 	free(t->cwd);
+	free((char *)t->exit_report.smaps);
 	free(t);
 	(void)m;
 }

@@ -161,12 +161,52 @@ static bool in_host_proc_pid(machine_t *m, int fd)
 }
 
 /* openat2 below the root; the host fd or -errno. */
+/* --read-only, as a read-only mount: opening a regular file or directory
+ * to write or truncate it, and creating one, give EROFS, after the errors
+ * Linux's look-up gives first (ENOENT, EEXIST for O_CREAT|O_EXCL). Device
+ * nodes stay writable. 0 when the open may go ahead (O_CREAT dropped when
+ * the file exists), or -errno. */
+static int rofs_open(machine_t *m, const char *guest_abs, int *flags)
+{
+	struct open_how how;
+	struct stat st;
+	int acc = *flags & O_ACCMODE;
+	long fd;
+
+	if (!m->cfg.read_only || (*flags & O_PATH))
+		return 0;
+	if ((*flags & O_TMPFILE) == O_TMPFILE)
+		return -EROFS;
+	if (acc == O_RDONLY && !(*flags & (O_CREAT | O_TRUNC)))
+		return 0;
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC | (*flags & (O_NOFOLLOW | O_DIRECTORY));
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	fd = syscall(SYS_openat2, m->root_fd, guest_abs, &how, sizeof(how));
+	if (fd < 0)
+		return errno == ENOENT && (*flags & O_CREAT) ? -EROFS : -errno;
+	if (fstat((int)fd, &st) < 0)
+		st.st_mode = 0;
+	close((int)fd);
+	if ((*flags & O_CREAT) && (*flags & O_EXCL))
+		return -EEXIST;
+	*flags &= ~O_CREAT;
+	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+	    (acc != O_RDONLY || (*flags & O_TRUNC)))
+		return S_ISDIR(st.st_mode) && acc != O_RDONLY ? -EISDIR : -EROFS;
+	return 0;
+}
+
 static int root_open(machine_t *m, const char *guest_abs, int flags, int mode)
 {
 	struct open_how how;
-	bool creating = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
+	bool creating;
 	long fd;
+	int r = rofs_open(m, guest_abs, &flags);
 
+	if (r < 0)
+		return r;
+	creating = (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE;
 	memset(&how, 0, sizeof(how));
 	how.flags = (unsigned int)(flags | O_CLOEXEC);
 	how.mode = creating ? (unsigned int)mode & 07777 : 0;

@@ -120,3 +120,51 @@ void smaps_rollup(struct mm_struct *mm, struct mem_size_stats *mss)
 	list_for_each(pos, &mm->mmap_list)
 		smap_gather_stats(list_entry(pos, struct vm_area_struct, vm_list), mss);
 }
+
+uint64_t pagemap_entry(struct mm_struct *mm, uint64_t addr, bool show_pfn)
+{
+	struct pglist_data *node = mm->node;
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	pmd_t *pmd;
+	pte_t *pte;
+	uint64_t e = 0;
+
+	if (!vma)
+		return 0;
+	pmd = mm_find_pmd(mm, addr);
+	if (pmd && (pmd->pmd & _PAGE_PRESENT) && (pmd->pmd & _PAGE_PSE)) {
+		/* A 2 MiB leaf: the frame of this 4 KiB part of it. */
+		pfn_t pfn = ((pmd->pmd & PTE_PFN_MASK) >> PAGE_SHIFT) +
+			    ((addr & (PMD_SIZE - 1)) >> PAGE_SHIFT);
+		struct page *page = pfn_to_page(node, pfn & ~(pfn_t)((PMD_SIZE >> PAGE_SHIFT) - 1));
+
+		e = PM_PRESENT | (show_pfn ? (uint64_t)pfn : 0);
+		if (page_mapcount(page) == 1)
+			e |= PM_MMAP_EXCLUSIVE;
+		return e;
+	}
+	pte = pte_offset(mm, addr);
+	if (!pte || pte_none(*pte))
+		return 0;
+	if (pte_present(*pte)) {
+		pfn_t pfn = pte_pfn(*pte);
+
+		e = PM_PRESENT | (show_pfn ? (uint64_t)pfn : 0);
+		if (pfn != node->zero_pfn) {
+			struct page *page = pfn_to_page(node, pfn);
+
+			if (!PageFlag(page, PG_anon))
+				e |= PM_FILE;
+			if (page_mapcount(page) == 1)
+				e |= PM_MMAP_EXCLUSIVE;
+		}
+		return e;
+	}
+	/* A swap entry: type in bits 0-4, offset above, as Linux encodes it. */
+	{
+		swp_entry_t entry = pte_to_swp_entry(*pte);
+
+		return PM_SWAP | ((uint64_t)swp_type(entry) & 0x1f) |
+		       ((swp_offset(entry) << 5) & PM_PFRAME_MASK);
+	}
+}

@@ -23,4 +23,16 @@ void smap_gather_stats(struct vm_area_struct *vma, struct mem_size_stats *mss);
 /* The whole address space (smaps_rollup). */
 void smaps_rollup(struct mm_struct *mm, struct mem_size_stats *mss);
 
+/* Linux's /proc/PID/pagemap: one 64-bit entry per virtual page. */
+#define PM_PFRAME_MASK   ((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY    (1ULL << 55)
+#define PM_MMAP_EXCLUSIVE (1ULL << 56)
+#define PM_FILE          (1ULL << 61)
+#define PM_SWAP          (1ULL << 62)
+#define PM_PRESENT       (1ULL << 63)
+/* The pagemap entry of the page at addr (Linux's pte_to_pagemap_entry):
+ * present pages give their frame number (when show_pfn, as Linux shows
+ * it to CAP_SYS_ADMIN only), swapped ones their swap type and offset. */
+uint64_t pagemap_entry(struct mm_struct *mm, uint64_t addr, bool show_pfn);
+
 #endif

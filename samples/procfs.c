@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +149,37 @@ int main(void)
 	waitpid(child, &status, 0);
 	printf("reaped child gone from /proc: %s, its stat: %s\n", yes(in_dir("/proc", name) == 0),
 	       open(path, O_RDONLY) < 0 ? strerror(errno) : "still there");
+
+	/* /proc/self/pagemap: present, exclusive, file bits of three pages. */
+	{
+		char *anon = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		int fd = open("/proc/self/pagemap", O_RDONLY);
+		int self = open("/proc/self/exe", O_RDONLY);
+		char *file = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, self, 0);
+		uint64_t e[3], fe;
+		volatile char sink;
+
+		anon[0] = 1;                   /* page 0 written, page 1 read, page 2 untouched */
+		sink = anon[4096];
+		sink = file[0];
+		(void)sink;
+		pread(fd, e, sizeof(e), (off_t)((uintptr_t)anon / 4096 * 8));
+		pread(fd, &fe, sizeof(fe), (off_t)((uintptr_t)file / 4096 * 8));
+		printf("pagemap written page: present %d exclusive %d file %d\n", (int)(e[0] >> 63),
+		       (int)(e[0] >> 56 & 1), (int)(e[0] >> 61 & 1));
+		printf("pagemap read-only anon page: present %d file %d\n", (int)(e[1] >> 63),
+		       (int)(e[1] >> 61 & 1));
+		printf("pagemap untouched page: %llu\n", (unsigned long long)e[2]);
+		printf("pagemap file page: present %d file %d\n", (int)(fe >> 63), (int)(fe >> 61 & 1));
+		{
+			ssize_t r = pread(fd, e, 4, 0);
+
+			printf("pagemap unaligned read: %zd %s\n", r, r < 0 ? strerror(errno) : "");
+		}
+		close(fd);
+		close(self);
+	}
 
 	n = read_file("/proc/stat", buf, sizeof(buf));
 	printf("/proc/stat starts with a cpu line: %s, has btime: %s, processes: %s\n",

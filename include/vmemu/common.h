@@ -65,6 +65,8 @@ struct vmemu_fault {
 	int signo;              /* 0 when resolved; else SIGSEGV (11) or SIGBUS (7) */
 	int si_code;            /* SEGV_MAPERR 1, SEGV_ACCERR 2, BUS_ADRERR 2; 0 if resolved */
 	int major;              /* resolved by reading a file (a major fault) */
+	int cow;                /* resolved by copying a shared page (copy-on-write) */
+	int swapin;             /* resolved by reading the page back from swap */
 };
 
 enum vmemu_event_kind {

@@ -38,14 +38,32 @@ struct vmemu_process_report {
 	struct vmemu_rollup rollup; /* /proc/PID/smaps_rollup, kB */
 	struct vmemu_status status; /* /proc/PID/status: vm_hwm is the peak RSS,
 	                               vm_pte the page tables; min_flt/maj_flt */
+	const char *smaps;          /* with cfg.report_maps: /proc/PID/smaps at
+	                               that moment (valid during the call); else NULL */
 };
 /* Called on the machine's thread from inside vmemu_run, once per guest
  * process as it exits: copy what you need; do not call into the machine. */
 typedef void (*vmemu_report_fn)(void *ctx, const struct vmemu_process_report *r);
 
+/* A live guest process, as vmemu_for_each_process sees it. */
+struct vmemu_process_info {
+	int pid;                    /* the process (thread group) id */
+	int ppid;
+	char comm[16];              /* /proc/PID/comm, NUL-terminated */
+	struct vmemu_rollup rollup; /* /proc/PID/smaps_rollup now, kB */
+	struct vmemu_status status; /* /proc/PID/status now */
+};
+typedef void (*vmemu_process_fn)(void *ctx, const struct vmemu_process_info *p);
+/* Called on the machine's thread between time slices, once each
+ * sample_interval_ns of guest time (vmemu_machine_uptime_ns): read the
+ * machine with vmemu_for_each_process, vmemu_get_meminfo and the node's
+ * vmstat; do not run or stop it. */
+typedef void (*vmemu_sample_fn)(void *ctx, vmemu_machine *m);
+
 struct vmemu_config {
 	uint64_t mem_bytes;        /* guest RAM (default 256 MiB) */
 	const char *root;          /* host directory the guest sees as / (default "/") */
+	int read_only;             /* the root as a read-only mount: EROFS for changes */
 	int deterministic;         /* virtual clock, seeded randomness and layout */
 	uint64_t seed;             /* seed for deterministic runs */
 	unsigned int trace;        /* VMEMU_TRACE_* */
@@ -68,6 +86,10 @@ struct vmemu_config {
 	                              holding every guest task (0: none) */
 	vmemu_report_fn report;    /* per-process reports at exit (NULL: none) */
 	void *report_ctx;
+	int report_maps;           /* reports carry the full smaps, VMA by VMA */
+	vmemu_sample_fn sample;    /* periodic samples (NULL: none) */
+	void *sample_ctx;
+	uint64_t sample_interval_ns; /* guest time between samples (default 10 ms) */
 	int thp;                   /* transparent huge pages: VMEMU_THP_* (default
 	                              VMEMU_THP_MADVISE, as Debian ships) */
 };
@@ -109,6 +131,13 @@ void vmemu_machine_stop(vmemu_machine *m);
  * (vmemu_node_meminfo, vmemu_node_vmstat). Owned by the machine; do not
  * destroy it, switch its address space or change its mappings. */
 vmemu_node *vmemu_machine_node(vmemu_machine *m);
+
+/* Calls fn for each live guest process (one with an address space), in
+ * pid order. 0, or VMEMU_ERR_NOMEM. */
+int vmemu_for_each_process(vmemu_machine *m, vmemu_process_fn fn, void *ctx);
+/* Guest time since the machine was made, in ns (the virtual clock in
+ * deterministic runs, else the host's monotonic clock). */
+uint64_t vmemu_machine_uptime_ns(vmemu_machine *m);
 
 /* System-wide memory numbers: vmemu_node_meminfo of the machine's node. */
 int vmemu_get_meminfo(vmemu_machine *m, struct vmemu_meminfo *out);

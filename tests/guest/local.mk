@@ -25,6 +25,7 @@ TESTS += $(GUEST_SAMPLE_TESTS)
 # Memory pressure: swap, reclaim and the OOM killer (vmemu alone).
 PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
 	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test \
+	tests/guest/vmemu-check.test tests/guest/timeline.test tests/guest/readonly.test \
 	tests/guest/thp.test
 TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
@@ -91,6 +92,7 @@ EXTRA_DIST += \
 	samples/sockets.c \
 	samples/pagecache.c \
 	samples/procfs.c \
+	samples/readonly.c tests/guest/readonly.expected \
 	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 
