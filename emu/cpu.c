@@ -26,6 +26,8 @@ static const uint8_t divzero_code[] = { 0x31, 0xc9, 0xf7, 0xf1 }; /* xor ecx,ecx
 #define DIVZERO_OFFSET     0x180
 #define IRETQ_OFFSET       0x200
 #define GDT_OFFSET         0x900
+#define X86_CR4_OSFXSR     (1u << 9)
+#define X86_CR4_OSXMMEXCPT (1u << 10)
 #define IRET_FRAME_OFFSET  0xa00
 
 /* Linux's x86-64 GDT entries (arch/x86/include/asm/segment.h): guests see
@@ -168,6 +170,7 @@ int cpu_init(machine_t *m)
 {
 	uint8_t *tramp = trampoline(m);
 	uc_x86_mmr gdtr = { .base = KERNEL_TRAMPOLINE + GDT_OFFSET, .limit = sizeof(gdt) - 1 };
+	uint64_t cr4 = 0;
 
 	memcpy(tramp, trampoline_code, sizeof(trampoline_code));
 	memcpy(tramp + CPUID_PROBE_OFFSET, cpuid_code, sizeof(cpuid_code));
@@ -175,6 +178,14 @@ int cpu_init(machine_t *m)
 	memcpy(tramp + DIVZERO_OFFSET, divzero_code, sizeof(divzero_code));
 	memcpy(tramp + GDT_OFFSET, gdt, sizeof(gdt));
 	if (uc_reg_write(m->uc, UC_X86_REG_GDTR, &gdtr) != UC_ERR_OK)
+		return VMEMU_ERR_UNICORN;
+	/* Linux runs with CR4.OSFXSR and OSXMMEXCPT set; without OSFXSR,
+	 * QEMU's fxsave/fxrstor skip MXCSR and the XMM registers, and
+	 * glibc's lazy binding (_dl_runtime_resolve_fxsave) loses the
+	 * arguments of the first call of each function (log(4.0) gave 0). */
+	uc_reg_read(m->uc, UC_X86_REG_CR4, &cr4);
+	cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+	if (uc_reg_write(m->uc, UC_X86_REG_CR4, &cr4) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "machine.h"
 #include "procfs.h"
+#include "inject.h"
 #include "task.h"
 #include "vfs.h"
 #include "loader/loader.h"
@@ -97,6 +98,11 @@ int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out)
 		return VMEMU_ERR_NOMEM;
 	m->cfg = *cfg;
 	m->root_fd = -1;
+	if (cfg->inject && inject_parse(m, cfg->inject)) {
+		free(m);
+		return VMEMU_ERR_INVAL;
+	}
+	m->cfg.inject = NULL;       /* parsed: the caller's string is not kept */
 	m->root = realpath(cfg->root ? cfg->root : "/", NULL);
 	if (!m->root) {
 		err = VMEMU_ERR_INVAL;
@@ -155,6 +161,7 @@ void vmemu_machine_destroy(vmemu_machine *m)
 	}
 	run_fini(m);
 	procfs_dir_cleanup(m);
+	inject_free(m);
 	if (m->capstone)
 		cs_close(&m->capstone);
 	vmemu_node_destroy(m->mmu);
@@ -204,7 +211,8 @@ static int exec_to_vmemu_error(enum exec_error e)
 {
 	switch (e) {
 	case EXEC_OK: return 0;
-	case EXEC_ENOENT: return VMEMU_ERR_NOENT;
+	case EXEC_ENOENT:
+	case EXEC_ENOENT_INTERP: return VMEMU_ERR_NOENT;
 	case EXEC_EACCES:
 	case EXEC_EISDIR: return VMEMU_ERR_ACCES;
 	case EXEC_ENOMEM: return VMEMU_ERR_NOMEM;

@@ -27,6 +27,9 @@ static void usage(FILE *out)
 		"  -m, --mem=SIZE        guest RAM (default 256M; K, M, G suffixes)\n"
 		"      --root=DIR        host directory the guest sees as / (default /)\n"
 		"      --read-only       the guest's files as a read-only mount (EROFS)\n"
+		"      --inject=SPEC     make host operations fail on a schedule, for tests:\n"
+		"                        POINT@N[+][:ERRNO],... (read, write, fsync, deflate,\n"
+		"                        inflate, alloc; EIO by default)\n"
 		"      --deterministic   virtual clock, seeded randomness and layout\n"
 		"                        (also when VMEMU_DETERMINISTIC=1 is set)\n"
 		"      --seed=N          seed for --deterministic (default 0)\n"
@@ -586,11 +589,12 @@ int main(int argc, char **argv)
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
 	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG, OPT_THP,
 	       OPT_REPORT, OPT_REPORT_FORMAT, OPT_TRACE_FILE, OPT_TIMELINE, OPT_TIMELINE_INTERVAL,
-	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL, OPT_READ_ONLY };
+	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL, OPT_READ_ONLY, OPT_INJECT };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
+		{ "inject", required_argument, NULL, OPT_INJECT },
 		{ "deterministic", no_argument, NULL, OPT_DET },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "strace", no_argument, NULL, OPT_STRACE },
@@ -655,6 +659,14 @@ int main(int argc, char **argv)
 			break;
 		case OPT_READ_ONLY:
 			cfg.read_only = 1;
+			break;
+		case OPT_INJECT:
+			if (vmemu_inject_check(optarg)) {
+				fprintf(stderr, "%s: invalid fault injection '%s' (POINT@N[+][:ERRNO],... with "
+					"POINT read, write, fsync, deflate, inflate or alloc)\n", progname, optarg);
+				return 2;
+			}
+			cfg.inject = optarg;
 			break;
 		case OPT_ROOT:
 			cfg.root = optarg;

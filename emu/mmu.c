@@ -5,6 +5,7 @@
 #include <signal.h>
 #include "node.h"
 #include "oom.h"
+#include "inject.h"
 
 /* QEMU sizes its TLB only at flush time (DESIGN.md fact 3): flushing after
  * this many fills lets a process with a large working set get a large TLB. */
@@ -44,6 +45,7 @@ const struct mm_host_ops node_mm_ops = {
 	.log = mmu_log,
 	.oom_kill = machine_oom_kill,
 	.reclaim_done = node_reclaim_done,
+	.inject = node_inject,
 };
 
 static bool fill_kernel(struct vmemu_node *n, uint64_t vaddr, uc_mem_type type,

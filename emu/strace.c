@@ -65,6 +65,17 @@ static const struct sig_desc sigs[] = {
 	{ SYS_sysinfo, "sysinfo", "*" }, { SYS_prctl, "prctl", "dxxxx" },
 	{ SYS_memfd_create, "memfd_create", "px" }, { SYS_ftruncate, "ftruncate", "fd" },
 	{ SYS_waitid, "waitid", "dd*x*" }, { SYS_clone3, "clone3", "*u" },
+	/* what dynamic programs add: xattrs (ls -l), ids (make), membarrier */
+	{ SYS_getxattr, "getxattr", "pp*u" }, { SYS_lgetxattr, "lgetxattr", "pp*u" },
+	{ SYS_fgetxattr, "fgetxattr", "fp*u" }, { SYS_listxattr, "listxattr", "p*u" },
+	{ SYS_llistxattr, "llistxattr", "p*u" }, { SYS_flistxattr, "flistxattr", "f*u" },
+	{ SYS_setxattr, "setxattr", "pp*ux" }, { SYS_lsetxattr, "lsetxattr", "pp*ux" },
+	{ SYS_fsetxattr, "fsetxattr", "fp*ux" }, { SYS_removexattr, "removexattr", "pp" },
+	{ SYS_lremovexattr, "lremovexattr", "pp" }, { SYS_fremovexattr, "fremovexattr", "fp" },
+	{ SYS_setuid, "setuid", "d" }, { SYS_setgid, "setgid", "d" },
+	{ SYS_setreuid, "setreuid", "dd" }, { SYS_setregid, "setregid", "dd" },
+	{ SYS_setresuid, "setresuid", "ddd" }, { SYS_setresgid, "setresgid", "ddd" },
+	{ SYS_membarrier, "membarrier", "xx" },
 };
 
 static const struct sig_desc *find_sig(uint64_t nr)

@@ -29,6 +29,7 @@
 #include "vfs.h"
 #include "procfs.h"
 #include "pagecache.h"
+#include "inject.h"
 
 /* Conventions of this file.
  * - Guest structures are copied with their Linux x86-64 sizes; on x86-64
@@ -482,7 +483,9 @@ static long host_rw(machine_t *m, struct task_struct *t, struct vfile *f, const 
 		}
 		iov.iov_base = buf;
 		iov.iov_len = have;
-		if (write)
+		if (write && wmap && (n = machine_inject(m, MM_INJECT_FILE_WRITE)))
+			errno = (int)-n, n = -1;
+		else if (write)
 			n = pwritev2(f->host_fd, &iov, 1, pos < 0 ? -1 : pos + (int64_t)done, rwf);
 		else
 			n = preadv2(f->host_fd, &iov, 1, pos < 0 ? -1 : pos + (int64_t)done, rwf);
@@ -875,6 +878,10 @@ static long install_host_fd(machine_t *m, struct task_struct *t, int fd, int hos
 	struct vfile *f;
 
 	/* What Linux keeps in f_flags: the creation-only flags go. */
+	if (machine_inject(m, INJECT_ALLOC)) {
+		close(host_fd);
+		return -ENOMEM;
+	}
 	f = vfile_new(VFILE_HOST, host_fd, flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC),
 		      gp ? gp : fallback_path);
 	free(gp);
@@ -1875,7 +1882,7 @@ static int host_fd_of(struct task_struct *t, uint64_t fd, struct vfile **f)
 /* fsync and fdatasync: EBADF for a closed fd, EINVAL for one that cannot
  * be synced; else the guest's dirty pages are written back (what mappings
  * stored; write() wrote through already) and the host makes it durable. */
-static long do_fsync(struct task_struct *t, uint64_t fd, bool datasync)
+static long do_fsync(machine_t *m, struct task_struct *t, uint64_t fd, bool datasync)
 {
 	struct vfile *f;
 	int hfd = host_fd_of(t, fd, &f);
@@ -1888,17 +1895,19 @@ static long do_fsync(struct task_struct *t, uint64_t fd, bool datasync)
 	err = pagecache_writeback(t, hfd, 0, UINT64_MAX);
 	if (err < 0)
 		return err;
+	if ((err = machine_inject(m, INJECT_FSYNC)))
+		return err;
 	return host_err(datasync ? fdatasync(hfd) : fsync(hfd));
 }
 
 static long sys_fsync(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	return do_fsync(t, a[0], false);
+	return do_fsync(m, t, a[0], false);
 }
 
 static long sys_fdatasync(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
-	return do_fsync(t, a[0], true);
+	return do_fsync(m, t, a[0], true);
 }
 
 static long sys_sync(machine_t *m, struct task_struct *t, const uint64_t *a)

@@ -90,6 +90,106 @@ static long sys_getresgid(machine_t *m, struct task_struct *t, const uint64_t *a
 	return 0;
 }
 
+/* The setuid family. The guest's credentials are vmemu's own, which it
+ * cannot change: a call that leaves every id as it is succeeds (make's
+ * posix_spawn resets its effective uid this way), any other gets EPERM,
+ * as an unprivileged process asking for an id it does not hold. ids[] are
+ * the real, effective and saved ids; want[] the call's, -1 for "keep". */
+static long set_ids_unchanged(const uint32_t cur[3], const uint64_t want[3])
+{
+	for (int i = 0; i < 3; i++)
+		if ((uint32_t)want[i] != (uint32_t)-1 && (uint32_t)want[i] != cur[i])
+			return -EPERM;
+	return 0;
+}
+
+static void host_uids(uint32_t cur[3])
+{
+	uid_t r, e, s;
+
+	getresuid(&r, &e, &s);
+	cur[0] = r, cur[1] = e, cur[2] = s;
+}
+
+static void host_gids(uint32_t cur[3])
+{
+	gid_t r, e, s;
+
+	getresgid(&r, &e, &s);
+	cur[0] = r, cur[1] = e, cur[2] = s;
+}
+
+static long sys_setresuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint32_t cur[3];
+
+	host_uids(cur);
+	return set_ids_unchanged(cur, a);
+}
+
+static long sys_setresgid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint32_t cur[3];
+
+	host_gids(cur);
+	return set_ids_unchanged(cur, a);
+}
+
+static long sys_setreuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t want[3] = { a[0], a[1], (uint32_t)-1 };
+	uint32_t cur[3];
+
+	host_uids(cur);
+	return set_ids_unchanged(cur, want);
+}
+
+static long sys_setregid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint64_t want[3] = { a[0], a[1], (uint32_t)-1 };
+	uint32_t cur[3];
+
+	host_gids(cur);
+	return set_ids_unchanged(cur, want);
+}
+
+/* setuid(id) sets all three ids for a privileged caller, else the
+ * effective one: either way, unchanged only when it is the effective id
+ * and, for root, the others too. */
+static long sys_setuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint32_t cur[3];
+	uint64_t want[3] = { a[0], a[0], a[0] };
+
+	host_uids(cur);
+	if (cur[1] != 0)
+		want[0] = want[2] = (uint32_t)-1;
+	return set_ids_unchanged(cur, want);
+}
+
+static long sys_setgid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	uint32_t cur[3];
+	uint64_t want[3] = { a[0], a[0], a[0] };
+
+	host_gids(cur);
+	if (geteuid() != 0)
+		want[0] = want[2] = (uint32_t)-1;
+	return set_ids_unchanged(cur, want);
+}
+
+/* setfsuid and setfsgid never fail: they return the previous id, which
+ * here is always the effective one. */
+static long sys_setfsuid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return geteuid();
+}
+
+static long sys_setfsgid(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	return getegid();
+}
+
 /* The host's supplementary groups, with Linux's size rules. */
 static long sys_getgroups(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
@@ -289,6 +389,27 @@ static long sys_getcpu(machine_t *m, struct task_struct *t, const uint64_t *a)
 
 static long sys_sched_yield(machine_t *m, struct task_struct *t, const uint64_t *a)
 {
+	return 0;
+}
+
+/* membarrier (Linux 6.1's commands without the rseq ones, as rseq is
+ * ENOSYS here). One CPU runs every task, and entering the guest kernel is
+ * already a full barrier, so each barrier is done once asked for. Not
+ * kept: the per-process registration, whose absence makes Linux's
+ * PRIVATE_EXPEDITED commands fail with EPERM. musl's dynamic loader asks
+ * for them. */
+#define MEMBARRIER_SUPPORTED 0x7f    /* QUERY .. REGISTER_PRIVATE_EXPEDITED_SYNC_CORE */
+
+static long sys_membarrier(machine_t *m, struct task_struct *t, const uint64_t *a)
+{
+	int cmd = (int)a[0];
+
+	if (a[1])
+		return -EINVAL;
+	if (cmd == 0)
+		return MEMBARRIER_SUPPORTED;
+	if (cmd < 0 || (cmd & (cmd - 1)) || !(cmd & MEMBARRIER_SUPPORTED))
+		return -EINVAL;
 	return 0;
 }
 
@@ -502,6 +623,14 @@ void sys_proc_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_getegid, sys_getegid);
 	SYSCALL(table, SYS_getresuid, sys_getresuid);
 	SYSCALL(table, SYS_getresgid, sys_getresgid);
+	SYSCALL(table, SYS_setuid, sys_setuid);
+	SYSCALL(table, SYS_setgid, sys_setgid);
+	SYSCALL(table, SYS_setreuid, sys_setreuid);
+	SYSCALL(table, SYS_setregid, sys_setregid);
+	SYSCALL(table, SYS_setresuid, sys_setresuid);
+	SYSCALL(table, SYS_setresgid, sys_setresgid);
+	SYSCALL(table, SYS_setfsuid, sys_setfsuid);
+	SYSCALL(table, SYS_setfsgid, sys_setfsgid);
 	SYSCALL(table, SYS_getgroups, sys_getgroups);
 	SYSCALL(table, SYS_getpgrp, sys_getpgrp);
 	SYSCALL(table, SYS_uname, sys_uname);
@@ -514,6 +643,7 @@ void sys_proc_register(struct syscall_desc *table)
 	SYSCALL(table, SYS_setrlimit, sys_setrlimit);
 	SYSCALL(table, SYS_sched_getaffinity, sys_sched_getaffinity);
 	SYSCALL(table, SYS_sched_yield, sys_sched_yield);
+	SYSCALL(table, SYS_membarrier, sys_membarrier);
 	SYSCALL(table, SYS_getcpu, sys_getcpu);
 	SYSCALL(table, SYS_getrandom, sys_getrandom);
 	SYSCALL(table, SYS_sysinfo, sys_sysinfo);

@@ -151,6 +151,7 @@ int syscall_init(machine_t *m)
 	sys_futex_register(m->syscalls);
 	sys_socket_register(m->syscalls);
 	sys_epoll_register(m->syscalls);
+	sys_xattr_register(m->syscalls);
 	if (uc_hook_add(m->uc, &m->hook_syscall, UC_HOOK_INSN, hook_syscall, m, 1, 0,
 			UC_X86_INS_SYSCALL) != UC_ERR_OK)
 		return VMEMU_ERR_UNICORN;

@@ -43,6 +43,7 @@ void sys_time_register(struct syscall_desc *table);
 void sys_signal_register(struct syscall_desc *table);
 void sys_socket_register(struct syscall_desc *table);   /* sys_socket.c */
 void sys_epoll_register(struct syscall_desc *table);    /* epoll.c */
+void sys_xattr_register(struct syscall_desc *table);    /* sys_xattr.c */
 
 /* Host descriptors without stopping the machine (sys_fs.c). */
 /* Whether a blocking wait by t must sleep in the guest kernel rather than

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "task.h"
+#include "vfs.h"
 
 struct task_struct *task_create(machine_t *m)
 {
@@ -130,6 +131,20 @@ static uint64_t exec_random(void *ctx)
 	return machine_random(ctx);
 }
 
+/* What the loader needs to find PT_INTERP's file below the root, relative
+ * names against the cwd, as open_exec in the exec'ing task would. */
+struct interp_lookup {
+	machine_t *m;
+	struct task_struct *t;
+};
+
+static char *exec_resolve_interp(void *ctx, const char *name, char **maps_name, int *err)
+{
+	struct interp_lookup *l = ctx;
+
+	return vfs_exec_path(l->m, l->t, name, maps_name, err);
+}
+
 enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_path,
 			  const char *guest_path, char *const argv[], char *const envp[])
 {
@@ -139,6 +154,7 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 		.platform = "x86_64",
 		.minsigstksz = 2048,   /* an fxsave frame: Linux's value without XSAVE */
 	};
+	struct interp_lookup lookup = { .m = m, .t = t };
 	struct exec_params p = {
 		.path = host_path,
 		.execfn = guest_path,
@@ -153,6 +169,8 @@ enum exec_error task_exec(machine_t *m, struct task_struct *t, const char *host_
 		.stack_rlimit = t->rlim_stack,
 		.uid = getuid(), .euid = geteuid(),
 		.gid = getgid(), .egid = getegid(),
+		.resolve_interp = exec_resolve_interp,
+		.resolve_ctx = &lookup,
 	};
 	struct exec_result *r;
 	struct mm_struct *mm, *old;

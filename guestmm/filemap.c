@@ -280,6 +280,8 @@ static int read_host_page(struct address_space *mapping, uint64_t index, uint8_t
 	int fd = mapping->host_file->host_fd;
 	size_t done = 0;
 
+	if (mm_inject(mapping->node, MM_INJECT_FILE_READ))
+		return -EIO;
 	while (done < PAGE_SIZE) {
 		ssize_t n = pread(fd, buf + done, PAGE_SIZE - done,
 				  (off_t)(index * PAGE_SIZE + done));
@@ -378,6 +380,10 @@ static int write_host_page(struct address_space *mapping, struct page *page, uin
 	uint64_t pos = page->index * PAGE_SIZE;
 	size_t len = size - pos < PAGE_SIZE ? (size_t)(size - pos) : PAGE_SIZE;
 	size_t done = 0;
+	int err = mm_inject(mapping->node, MM_INJECT_FILE_WRITE);
+
+	if (err)
+		return err;
 
 	while (done < len) {
 		ssize_t n = pwrite(fd, buf + done, len - done, (off_t)(pos + done));

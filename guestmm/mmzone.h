@@ -66,6 +66,14 @@ struct oom_control {
 	bool victim_is_current;
 };
 
+/* Host operations of the guest mm that fault injection may fail (tests). */
+enum mm_inject_point {
+	MM_INJECT_FILE_READ,      /* reading a page-cache page from its host file */
+	MM_INJECT_FILE_WRITE,     /* writing one back */
+	MM_INJECT_DEFLATE,        /* compressing a page for swap */
+	MM_INJECT_INFLATE,        /* decompressing one at swap-in */
+};
+
 /* What the guest mm needs from the machine around it. guestmm never talks to
  * the CPU emulator itself; these are its only ways out. Any may be NULL. */
 struct mm_host_ops {
@@ -86,6 +94,9 @@ struct mm_host_ops {
 	 * and reclaimed. Optional; for reports. */
 	void (*reclaim_done)(void *host, unsigned long scanned, unsigned long reclaimed,
 			     bool direct);
+	/* Fault injection: 0 lets the host operation at point go ahead, a
+	 * -errno makes it fail with that error. Optional. */
+	int (*inject)(void *host, enum mm_inject_point point);
 };
 
 struct kmem_cache;
@@ -173,6 +184,12 @@ static inline void *pfn_to_virt(struct pglist_data *node, pfn_t pfn)
 static inline void *page_address(struct pglist_data *node, const struct page *page)
 {
 	return pfn_to_virt(node, page_to_pfn(node, page));
+}
+
+/* 0, or the error fault injection gives the host operation at point. */
+static inline int mm_inject(struct pglist_data *node, enum mm_inject_point point)
+{
+	return node->ops && node->ops->inject ? node->ops->inject(node->host, point) : 0;
 }
 
 #endif

@@ -36,6 +36,11 @@ static unsigned long read_pages(struct address_space *mapping, uint64_t first,
 		iov[i].iov_base = page_address(node, pages[i]);
 		iov[i].iov_len = PAGE_SIZE;
 	}
+	if (mm_inject(node, MM_INJECT_FILE_READ)) {
+		for (unsigned int i = 0; i < nr; i++)
+			put_page(node, pages[i]);
+		return 0;
+	}
 	while (done < want) {
 		struct iovec *v = iov + done / PAGE_SIZE;
 		size_t skip = done % PAGE_SIZE;

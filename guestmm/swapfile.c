@@ -349,7 +349,8 @@ int swap_writepage(struct pglist_data *node, struct page *page)
 		si->def.avail_in = PAGE_SIZE;
 		si->def.next_out = si->buf;
 		si->def.avail_out = MAX_COMPRESSED;
-		if (deflate(&si->def, Z_FINISH) == Z_STREAM_END) {
+		if (!mm_inject(node, MM_INJECT_DEFLATE) &&
+		    deflate(&si->def, Z_FINISH) == Z_STREAM_END) {
 			src = si->buf;
 			len = MAX_COMPRESSED - si->def.avail_out;
 		} else {
@@ -398,7 +399,7 @@ static int swap_readpage(struct pglist_data *node, unsigned long off, struct pag
 		si->inf.avail_in = slot->length;
 		si->inf.next_out = data;
 		si->inf.avail_out = PAGE_SIZE;
-		ret = inflate(&si->inf, Z_FINISH);
+		ret = mm_inject(node, MM_INJECT_INFLATE) ? Z_DATA_ERROR : inflate(&si->inf, Z_FINISH);
 		if (ret != Z_STREAM_END || si->inf.avail_out != 0) {
 			si->crc_errors++;
 			swap_log(node, 2, "swap: slot %lu does not decompress (zlib %d): "

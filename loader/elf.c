@@ -14,6 +14,8 @@
 
 /* Linux's load_elf_phdrs refuses a program header table larger than this. */
 #define ELF_MAX_PHDR_BYTES 65536u
+/* ... and a PT_INTERP name longer than PATH_MAX. */
+#define ELF_MAX_INTERP_BYTES 4096u
 
 const char *exec_strerror(enum exec_error err)
 {
@@ -28,7 +30,8 @@ const char *exec_strerror(enum exec_error err)
 	case EXEC_ENOEXEC_MACHINE: return "not an x86-64 executable";
 	case EXEC_ENOEXEC_TYPE:    return "not an executable (ELF type is neither EXEC nor DYN)";
 	case EXEC_ENOEXEC_PHDR:    return "invalid program headers (out of bounds, overlapping or misaligned)";
-	case EXEC_EINTERP:         return "dynamically linked executables are not supported yet (PT_INTERP)";
+	case EXEC_ENOENT_INTERP:   return "its ELF interpreter (PT_INTERP) was not found";
+	case EXEC_ELIBBAD:         return "its ELF interpreter (PT_INTERP) is not a valid x86-64 ELF file";
 	case EXEC_ENOMEM:          return "out of guest memory";
 	case EXEC_EIO:             return "input/output error";
 	case EXEC_E2BIG:           return "Argument list too long";
@@ -50,9 +53,9 @@ int exec_errno(enum exec_error err)
 	case EXEC_ENOEXEC_DATA:
 	case EXEC_ENOEXEC_MACHINE:
 	case EXEC_ENOEXEC_TYPE:
-	case EXEC_ENOEXEC_PHDR:
-	/* Linux would run it; ENOEXEC is the honest "this kernel cannot". */
-	case EXEC_EINTERP:         return ENOEXEC;
+	case EXEC_ENOEXEC_PHDR:    return ENOEXEC;
+	case EXEC_ENOENT_INTERP:   return ENOENT;
+	case EXEC_ELIBBAD:         return ELIBBAD;
 	case EXEC_ENOMEM:          return ENOMEM;
 	case EXEC_EIO:             return EIO;
 	case EXEC_E2BIG:           return E2BIG;
@@ -193,6 +196,26 @@ out:
 	return err;
 }
 
+/* PT_INTERP names the dynamic loader: Linux wants at least two bytes, at
+ * most PATH_MAX, the last a NUL (the name ends at the first one). */
+static enum exec_error read_interp_name(struct elf_image *img, const Elf64_Phdr *ph)
+{
+	ssize_t n;
+
+	if (ph->p_filesz < 2 || ph->p_filesz > ELF_MAX_INTERP_BYTES ||
+	    !range_within(ph->p_offset, ph->p_filesz, img->file_size))
+		return EXEC_ENOEXEC_PHDR;
+	img->interp = malloc(ph->p_filesz);
+	if (!img->interp)
+		return EXEC_ENOMEM;
+	n = pread(img->fd, img->interp, ph->p_filesz, (off_t)ph->p_offset);
+	if (n < 0)
+		return EXEC_EIO;
+	if ((uint64_t)n != ph->p_filesz || img->interp[n - 1] != '\0')
+		return EXEC_ENOEXEC_PHDR;
+	return EXEC_OK;
+}
+
 /* Header checks in load_elf_binary's order, then program headers. */
 static enum exec_error read_headers(Elf *elf, struct elf_image *img)
 {
@@ -218,20 +241,25 @@ static enum exec_error read_headers(Elf *elf, struct elf_image *img)
 	if (!img->phdr)
 		return EXEC_ENOMEM;
 
-	bool interp = false;
+	const Elf64_Phdr *interp = NULL;
 	for (unsigned int i = 0; i < eh.e_phnum; i++) {
 		GElf_Phdr ph;
 
 		if (!gelf_getphdr(elf, (int)i, &ph))
 			return EXEC_ENOEXEC_PHDR;
 		img->phdr[i] = ph;
-		if (ph.p_type == PT_INTERP)
-			interp = true;
+		/* Linux takes the first PT_INTERP and ignores any other. */
+		if (ph.p_type == PT_INTERP && !interp)
+			interp = &img->phdr[i];
 		else if (ph.p_type == PT_GNU_STACK)
 			img->exec_stack = (ph.p_flags & PF_X) != 0;
 	}
-	if (interp)
-		return EXEC_EINTERP;
+	if (interp) {
+		enum exec_error err = read_interp_name(img, interp);
+
+		if (err != EXEC_OK)
+			return err;
+	}
 	return check_loads(img);
 }
 
@@ -275,6 +303,8 @@ void elf_release_image(struct elf_image *img)
 	img->fd = -1;
 	free(img->phdr);
 	img->phdr = NULL;
+	free(img->interp);
+	img->interp = NULL;
 }
 
 enum exec_error elf_check_file(const char *path)

@@ -1,10 +1,12 @@
-/* Building a new process image from a validated static ELF, as Linux's
- * fs/binfmt_elf.c and fs/exec.c do: the mmap layout, the segment VMAs and bss,
- * the brk, and the initial stack (strings, AT_RANDOM, argv, envp, auxv). */
+/* Building a new process image from a validated ELF, as Linux's
+ * fs/binfmt_elf.c and fs/exec.c do: the mmap layout, the segment VMAs and bss
+ * of the program and of its PT_INTERP interpreter, the brk, and the initial
+ * stack (strings, AT_RANDOM, argv, envp, auxv). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "loader/loader.h"
 
@@ -50,6 +52,9 @@ struct exec_ctx {
 	const struct exec_params *params;
 	struct elf_image img;
 	struct file *file;
+	struct elf_image interp;     /* the PT_INTERP file, when img.interp */
+	struct file *interp_file;
+	uint64_t interp_base;        /* its load address: AT_BASE */
 	bool randomize;
 	uint64_t rng_state;          /* fallback generator when params->random is NULL */
 
@@ -108,6 +113,12 @@ static uint64_t arch_align_stack(struct exec_ctx *ctx, uint64_t sp)
 	return sp & ~0xfULL;
 }
 
+/* arch_mmap_rnd: MMAP_RND_BITS of pages. */
+static uint64_t arch_mmap_rnd(struct exec_ctx *ctx)
+{
+	return (get_random_u64(ctx) & ((1ULL << MMAP_RND_BITS) - 1)) << PAGE_SHIFT;
+}
+
 /* arch_pick_mmap_layout: the gap below the stack leaves room for the stack
  * rlimit and the stack's own randomisation (arch_mmap_base adds the guard
  * gap and clamps to at least 128 MiB), then the mmap randomisation. With the
@@ -123,7 +134,7 @@ static uint64_t mmap_base(struct exec_ctx *ctx)
 		gap = TASK_SIZE;
 	if (ctx->randomize) {
 		gap += STACK_RND_MASK << PAGE_SHIFT;   /* stack_maxrandom_size */
-		rnd = (get_random_u64(ctx) & ((1ULL << MMAP_RND_BITS) - 1)) << PAGE_SHIFT;
+		rnd = arch_mmap_rnd(ctx);
 	}
 	return arch_mmap_base(gap, rnd);
 }
@@ -249,10 +260,11 @@ static unsigned long vm_flags_of(const Elf64_Phdr *ph)
  * page zeroed (padzero; failures ignored when the segment is read-only,
  * since the kernel's write then faults as a user write would), and whole
  * pages beyond p_filesz up to p_memsz mapped anonymous. */
-static enum exec_error elf_load(struct exec_ctx *ctx, const Elf64_Phdr *ph)
+static enum exec_error elf_load(struct exec_ctx *ctx, struct file *file, uint64_t bias,
+			       const Elf64_Phdr *ph)
 {
 	struct mm_struct *mm = ctx->mm;
-	uint64_t addr = ctx->load_bias + ph->p_vaddr;
+	uint64_t addr = bias + ph->p_vaddr;
 	uint64_t zero_start, zero_end;
 
 	if (ph->p_filesz) {
@@ -261,7 +273,7 @@ static enum exec_error elf_load(struct exec_ctx *ctx, const Elf64_Phdr *ph)
 		uint64_t off = ph->p_offset - ELF_PAGEOFFSET(ph->p_vaddr);
 		int64_t ret;
 
-		ret = mmap_region(mm, ctx->file, start, len,
+		ret = mmap_region(mm, file, start, len,
 				  vm_flags_of(ph) | mm->def_flags, off >> PAGE_SHIFT);
 		if (ret < 0)
 			return mmap_error(ret);
@@ -302,11 +314,37 @@ static uint64_t maximum_alignment(const struct elf_image *img)
 	return align;
 }
 
-/* Where the image goes. ET_EXEC: where it says. A static-pie (ET_DYN without
- * PT_INTERP) is, to Linux, a loader: load_bias 0 without MAP_FIXED, so the
- * whole image goes where get_unmapped_area puts it, top-down below mmap_base
- * (in an empty mm: ending exactly at mmap_base), then aligned down to the
- * largest p_align, as recent Linux does. */
+/* The PT_LOADs' extent: the lowest p_vaddr and its header, and the end of
+ * the highest segment (validation guarantees at least one PT_LOAD). */
+static const Elf64_Phdr *load_span(const struct elf_image *img, uint64_t *lo, uint64_t *hi)
+{
+	const Elf64_Phdr *first = NULL;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
+		const Elf64_Phdr *ph = &img->phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (ph->p_vaddr < *lo) {
+			*lo = ph->p_vaddr;
+			first = ph;
+		}
+		if (ph->p_vaddr + ph->p_memsz > *hi)
+			*hi = ph->p_vaddr + ph->p_memsz;
+	}
+	return first;
+}
+
+/* Where the image goes. ET_EXEC: where it says. A PIE with an interpreter:
+ * at ELF_ET_DYN_BASE (0x555555554000 without ASLR) plus arch_mmap_rnd,
+ * aligned down to the largest p_align, out of the mmap region's way. A
+ * static-pie (ET_DYN without PT_INTERP) is, to Linux, a loader: load_bias 0
+ * without MAP_FIXED, so the whole image goes where get_unmapped_area puts
+ * it, top-down below mmap_base (in an empty mm: ending exactly at
+ * mmap_base), then aligned down to the largest p_align, as recent Linux
+ * does. */
 static enum exec_error choose_load_bias(struct exec_ctx *ctx, const Elf64_Phdr *first,
 					uint64_t lo, uint64_t hi)
 {
@@ -315,6 +353,15 @@ static enum exec_error choose_load_bias(struct exec_ctx *ctx, const Elf64_Phdr *
 
 	if (ctx->img.ehdr.e_type == ET_EXEC) {
 		ctx->load_bias = 0;
+		return EXEC_OK;
+	}
+	if (ctx->img.interp) {
+		uint64_t bias = ELF_ET_DYN_BASE;
+
+		if (ctx->randomize)
+			bias += arch_mmap_rnd(ctx);
+		bias &= ~(maximum_alignment(&ctx->img) - 1);
+		ctx->load_bias = ELF_PAGESTART(bias - first->p_vaddr);
 		return EXEC_OK;
 	}
 	addr = get_unmapped_area(ctx->mm, ctx->file, 0, span,
@@ -331,24 +378,13 @@ static enum exec_error choose_load_bias(struct exec_ctx *ctx, const Elf64_Phdr *
 static enum exec_error map_segments(struct exec_ctx *ctx)
 {
 	const struct elf_image *img = &ctx->img;
-	const Elf64_Phdr *first = NULL;
-	uint64_t lo = UINT64_MAX, hi = 0;
+	const Elf64_Phdr *first;
+	uint64_t lo, hi;
 	uint64_t start_code = UINT64_MAX, end_code = 0, start_data = 0, end_data = 0;
 	uint64_t elf_brk = 0, phdr_addr = 0;
 	enum exec_error err;
 
-	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
-		const Elf64_Phdr *ph = &img->phdr[i];
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (ph->p_vaddr < lo) {
-			lo = ph->p_vaddr;
-			first = ph;
-		}
-		if (ph->p_vaddr + ph->p_memsz > hi)
-			hi = ph->p_vaddr + ph->p_memsz;
-	}
+	first = load_span(img, &lo, &hi);
 	err = choose_load_bias(ctx, first, lo, hi);
 	if (err != EXEC_OK)
 		return err;
@@ -367,7 +403,7 @@ static enum exec_error map_segments(struct exec_ctx *ctx)
 
 		if (ph->p_type != PT_LOAD)
 			continue;
-		err = elf_load(ctx, ph);
+		err = elf_load(ctx, ctx->file, ctx->load_bias, ph);
 		if (err != EXEC_OK)
 			return err;
 
@@ -415,13 +451,14 @@ static uint64_t randomize_page(struct exec_ctx *ctx, uint64_t start, uint64_t ra
  * mmap region, where a brk growing up would soon meet other mappings, so
  * recent Linux (6.18 here: [heap] at 0x555555555000 under setarch -R) moves
  * its brk to ELF_ET_DYN_BASE with or without ASLR; with ASLR, a page of gap
- * (unless moved) and up to 32 MiB of randomness follow. */
+ * (unless moved) and up to 32 MiB of randomness follow. A PIE with an
+ * interpreter already sits at ELF_ET_DYN_BASE: its brk follows its bss. */
 static void set_brk(struct exec_ctx *ctx)
 {
 	uint64_t brk = ctx->elf_brk;
 	bool moved = false;
 
-	if (ctx->img.ehdr.e_type == ET_DYN) {
+	if (ctx->img.ehdr.e_type == ET_DYN && !ctx->img.interp) {
 		brk = ELF_ET_DYN_BASE;
 		moved = true;
 	}
@@ -432,6 +469,110 @@ static void set_brk(struct exec_ctx *ctx)
 		brk = randomize_page(ctx, brk, BRK_RND_RANGE);
 	}
 	ctx->mm->start_brk = ctx->mm->brk = brk;
+}
+
+/* The interpreter's errors, as execve reports them: a missing file is
+ * ENOENT (what a shell calls "required file not found"), one that is no
+ * loadable x86-64 ELF is ELIBBAD ("Accessing a corrupted shared library"). */
+static enum exec_error interp_error(enum exec_error err)
+{
+	switch (err) {
+	case EXEC_ENOENT:
+		return EXEC_ENOENT_INTERP;
+	case EXEC_EISDIR:
+		return EXEC_EACCES;
+	case EXEC_ENOEXEC_TRUNC:
+	case EXEC_ENOEXEC_CLASS:
+	case EXEC_ENOEXEC_DATA:
+	case EXEC_ENOEXEC_MACHINE:
+	case EXEC_ENOEXEC_TYPE:
+	case EXEC_ENOEXEC_PHDR:
+		return EXEC_ELIBBAD;
+	default:
+		return err;
+	}
+}
+
+/* open_exec of the PT_INTERP name, resolved as the guest sees files. */
+static enum exec_error open_interp(struct exec_ctx *ctx)
+{
+	const struct exec_params *p = ctx->params;
+	const char *name = ctx->img.interp;
+	char *host, *maps_name = NULL;
+	enum exec_error err;
+	int rerr = -ENOENT;
+
+	if (p->resolve_interp) {
+		host = p->resolve_interp(p->resolve_ctx, name, &maps_name, &rerr);
+		if (!host)
+			return rerr == -ENOMEM ? EXEC_ENOMEM
+			       : rerr == -EACCES ? EXEC_EACCES : EXEC_ENOENT_INTERP;
+	} else {
+		host = strdup(name);
+		maps_name = strdup(name);
+	}
+	if (!host || !maps_name) {
+		err = EXEC_ENOMEM;
+		goto out;
+	}
+	err = elf_open_image(host, &ctx->interp);
+	if (err != EXEC_OK) {
+		struct stat st;
+
+		/* Linux reads the interpreter's ELF header first: a file too
+		 * short to hold one is a short read, EIO. */
+		if (err == EXEC_ENOEXEC_TRUNC && stat(host, &st) == 0 &&
+		    (uint64_t)st.st_size < sizeof(Elf64_Ehdr))
+			err = EXEC_EIO;
+		else
+			err = interp_error(err);
+		goto out;
+	}
+	ctx->interp_file = file_from_fd(ctx->interp.fd, maps_name);
+	if (!ctx->interp_file) {
+		err = EXEC_ENOMEM;
+		goto out;
+	}
+	ctx->interp.fd = -1;
+out:
+	free(host);
+	free(maps_name);
+	return err;
+}
+
+/* load_elf_interp: an ET_DYN interpreter (every real ld.so) goes as one
+ * block where get_unmapped_area puts it, top-down below mmap_base; an
+ * ET_EXEC one where it says. Its bss is mapped like the program's. */
+static enum exec_error load_elf_interp(struct exec_ctx *ctx)
+{
+	const struct elf_image *img = &ctx->interp;
+	const Elf64_Phdr *first;
+	uint64_t lo, hi, base = 0;
+	enum exec_error err;
+
+	first = load_span(img, &lo, &hi);
+	if (img->ehdr.e_type == ET_DYN) {
+		int64_t addr = get_unmapped_area(ctx->mm, ctx->interp_file, 0,
+						 ELF_PAGEALIGN(hi) - ELF_PAGESTART(lo),
+						 first->p_offset >> PAGE_SHIFT, MAP_PRIVATE);
+
+		if (addr < 0)
+			return EXEC_ENOMEM;
+		base = (uint64_t)addr - ELF_PAGESTART(lo);
+	}
+	if (base + ELF_PAGESTART(lo) < MMAP_MIN_ADDR || base + ELF_PAGEALIGN(hi) > TASK_SIZE)
+		return EXEC_ENOMEM;
+	for (unsigned int i = 0; i < img->ehdr.e_phnum; i++) {
+		const Elf64_Phdr *ph = &img->phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		err = elf_load(ctx, ctx->interp_file, base, ph);
+		if (err != EXEC_OK)
+			return err;
+	}
+	ctx->interp_base = base;
+	return EXEC_OK;
 }
 
 static const struct exec_cpu_info default_cpu = {
@@ -464,7 +605,7 @@ static void create_auxv(struct exec_ctx *ctx)
 	NEW_AUX_ENT(AT_PHDR, ctx->phdr_addr);
 	NEW_AUX_ENT(AT_PHENT, sizeof(Elf64_Phdr));
 	NEW_AUX_ENT(AT_PHNUM, ctx->img.ehdr.e_phnum);
-	NEW_AUX_ENT(AT_BASE, 0);                  /* no interpreter */
+	NEW_AUX_ENT(AT_BASE, ctx->interp_base);   /* 0 without an interpreter */
 	NEW_AUX_ENT(AT_FLAGS, 0);
 	NEW_AUX_ENT(AT_ENTRY, ctx->img.ehdr.e_entry + ctx->load_bias);
 	NEW_AUX_ENT(AT_UID, p->uid);
@@ -644,6 +785,7 @@ enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *
 	ctx->params = params;
 	ctx->randomize = !params->deterministic;
 	ctx->img.fd = -1;
+	ctx->interp.fd = -1;
 
 	err = elf_open_image(params->path, &ctx->img);
 	if (err != EXEC_OK)
@@ -651,6 +793,11 @@ enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *
 	err = check_strings(ctx);
 	if (err != EXEC_OK)
 		goto out;
+	if (ctx->img.interp) {
+		err = open_interp(ctx);
+		if (err != EXEC_OK)
+			goto out;
+	}
 
 	ctx->file = file_from_fd(ctx->img.fd, params->maps_path ? params->maps_path
 								: params->path);
@@ -668,6 +815,11 @@ enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *
 	if (err != EXEC_OK)
 		goto out;
 	set_brk(ctx);
+	if (ctx->interp_file) {
+		err = load_elf_interp(ctx);
+		if (err != EXEC_OK)
+			goto out;
+	}
 	layout_stack(ctx);
 	err = map_stack(ctx);
 	if (err != EXEC_OK)
@@ -682,16 +834,21 @@ enum exec_error load_elf_binary(struct mm_struct *mm, const struct exec_params *
 	mm->end_data = ctx->end_data;
 	mm->start_stack = ctx->sp;
 
-	result->entry = ctx->img.ehdr.e_entry + ctx->load_bias;
+	result->entry = ctx->interp_file ? ctx->interp.ehdr.e_entry + ctx->interp_base
+					 : ctx->img.ehdr.e_entry + ctx->load_bias;
 	result->stack_pointer = ctx->sp;
 	result->load_bias = ctx->load_bias;
 	result->phdr = ctx->phdr_addr;
 	result->phnum = ctx->img.ehdr.e_phnum;
+	result->interp_base = ctx->interp_base;
 out:
 	/* The VMAs hold their own references to the file. */
 	if (ctx->file)
 		file_put(ctx->file);
+	if (ctx->interp_file)
+		file_put(ctx->interp_file);
 	elf_release_image(&ctx->img);
+	elf_release_image(&ctx->interp);
 	free(ctx);
 	return err;
 }

@@ -1,6 +1,7 @@
-/* The ELF loader: validates an x86-64 ELF64 executable (ET_EXEC or static-pie
- * ET_DYN) with libelf and builds the initial process image in an mm_struct:
- * segment VMAs, brk, and the stack with argv, envp and the auxv. */
+/* The ELF loader: validates an x86-64 ELF64 executable (ET_EXEC or ET_DYN,
+ * static or with a PT_INTERP dynamic loader) with libelf and builds the
+ * initial process image in an mm_struct: segment VMAs of the program and its
+ * interpreter, brk, and the stack with argv, envp and the auxv. */
 #ifndef LOADER_LOADER_H
 #define LOADER_LOADER_H
 
@@ -29,6 +30,12 @@ struct exec_params {
 	uint64_t stack_rlimit;       /* RLIMIT_STACK, bytes (0: Linux's default 8 MiB) */
 	const char *maps_path;       /* the guest's absolute name of the file, as
 	                                /proc/PID/maps shows it (NULL: path) */
+	/* Finds the file PT_INTERP names, as the guest's open_exec would:
+	 * returns the host path to open (malloc) and sets *maps_name to the
+	 * guest's name of it (malloc), or returns NULL with *err = -errno.
+	 * NULL: the name is a host path. */
+	char *(*resolve_interp)(void *ctx, const char *name, char **maps_name, int *err);
+	void *resolve_ctx;
 };
 
 struct exec_result {
@@ -36,6 +43,7 @@ struct exec_result {
 	uint64_t stack_pointer;      /* initial RSP (points at argc) */
 	uint64_t load_bias;          /* 0 for ET_EXEC */
 	uint64_t phdr, phnum;
+	uint64_t interp_base;        /* AT_BASE: the interpreter's load address, or 0 */
 };
 
 /* Errors the loader reports; exec_strerror gives the one-line reason. */
@@ -50,7 +58,8 @@ enum exec_error {
 	EXEC_ENOEXEC_MACHINE, /* not x86-64 */
 	EXEC_ENOEXEC_TYPE,    /* not ET_EXEC / ET_DYN */
 	EXEC_ENOEXEC_PHDR,    /* bad program headers: offsets past EOF, overlaps, absurd sizes */
-	EXEC_EINTERP,         /* dynamic executable (PT_INTERP): not supported yet */
+	EXEC_ENOENT_INTERP,   /* the PT_INTERP file cannot be opened: 127 */
+	EXEC_ELIBBAD,         /* the PT_INTERP file is no x86-64 ELF it could load */
 	EXEC_ENOMEM,          /* guest memory exhausted */
 	EXEC_EIO,
 	EXEC_E2BIG,           /* argv + envp too large for the stack limit */
@@ -79,6 +88,7 @@ struct elf_image {
 	Elf64_Ehdr ehdr;
 	Elf64_Phdr *phdr;            /* e_phnum entries (malloc) */
 	bool exec_stack;             /* PT_GNU_STACK has PF_X */
+	char *interp;                /* PT_INTERP's name (malloc), or NULL */
 };
 
 /* Opens and validates path as elf_check_file does; on EXEC_OK img holds the

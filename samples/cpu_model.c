@@ -1,7 +1,7 @@
 /* The CPU a program sees must agree with itself: CPUID's feature bits, the
  * flags of /proc/cpuinfo, the number of processors in
  * /proc/cpuinfo, /sys/devices/system/cpu/online, sysconf and the affinity
- * mask; and every feature CPUID offers must execute. Prints relationships,
+ * mask; and every feature CPUID offers must execute (fxsave included). Prints relationships,
  * so that it compares with a native run on any host. */
 #define _GNU_SOURCE
 #include <cpuid.h>
@@ -99,6 +99,24 @@ int main(void)
 
 		__asm__("crc32b %1, %0" : "+r"(crc) : "r"((unsigned char)'a'));
 		printf("crc32 (sse4.2) runs: %s\n", crc == 0x93ad1061u ? "yes" : "no");
+	}
+	/* FXSR: fxsave keeps MXCSR and the XMM registers and fxrstor brings
+	 * them back (glibc's lazy binding saves the arguments so). */
+	if ((d >> 24) & 1) {
+		static unsigned char area[512] __attribute__((aligned(16)));
+		double in = 4.0, out = 0, saved;
+		unsigned mxcsr;
+
+		__asm__ volatile("movsd %2, %%xmm0\n\t"
+				 "fxsave64 %1\n\t"
+				 "xorpd %%xmm0, %%xmm0\n\t"
+				 "fxrstor64 %1\n\t"
+				 "movsd %%xmm0, %0"
+				 : "=m"(out), "+m"(area) : "m"(in) : "xmm0");
+		memcpy(&saved, area + 160, sizeof(saved));
+		memcpy(&mxcsr, area + 24, sizeof(mxcsr));
+		printf("fxsave/fxrstor keep xmm0 and mxcsr: %s\n",
+		       out == 4.0 && saved == 4.0 && (mxcsr & 0xffc0) == 0x1f80 ? "yes" : "no");
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
-/* libvmemu, machine layer: run x86-64 Linux static ELF programs on Unicorn
- * under a guest kernel (processes, system calls, signals, /proc) over the
- * mm layer of <vmemu/mm.h>. The machine opens and owns its Unicorn engine.
+/* libvmemu, machine layer: run x86-64 Linux ELF programs (static or
+ * dynamically linked) on Unicorn under a guest kernel (processes, system
+ * calls, signals, /proc) over the mm layer of <vmemu/mm.h>. The machine
+ * opens and owns its Unicorn engine.
  *
  * Thread safety: a machine belongs to one thread at a time; different
  * machines in one process are fully independent (the library keeps no
@@ -64,6 +65,9 @@ struct vmemu_config {
 	uint64_t mem_bytes;        /* guest RAM (default 256 MiB) */
 	const char *root;          /* host directory the guest sees as / (default "/") */
 	int read_only;             /* the root as a read-only mount: EROFS for changes */
+	const char *inject;        /* fault injection: "POINT@N[+][:ERRNO],..." with POINT
+	                              read, write, fsync, deflate, inflate or alloc
+	                              (NULL: none); see the vmemu program's --inject */
 	int deterministic;         /* virtual clock, seeded randomness and layout */
 	uint64_t seed;             /* seed for deterministic runs */
 	unsigned int trace;        /* VMEMU_TRACE_* */
@@ -103,6 +107,8 @@ enum {
 
 /* Fills cfg with the defaults. */
 void vmemu_config_init(struct vmemu_config *cfg);
+/* 0 when spec is a valid vmemu_config.inject schedule, else VMEMU_ERR_INVAL. */
+int vmemu_inject_check(const char *spec);
 
 int vmemu_machine_create(const struct vmemu_config *cfg, vmemu_machine **out);
 void vmemu_machine_destroy(vmemu_machine *m);

@@ -1,14 +1,24 @@
 # Differential compatibility tests (tests/compat/): difftest.py runs a
 # manifest's programs natively and under vmemu and compares them; here the
-# real programs (bash-static, Lua, SQLite, zlib/xz/zstd). The suites of
+# real programs (bash-static, Lua, SQLite, zlib/xz/zstd) and dynamically
+# linked Debian programs. The suites of
 # others (musl's libc-test, LTP) are built outside the tree; their manifests,
 # baselines and results are in tests/compat/ (see RESULTS.md).
 # Included from the top-level Makefile.am.
 
-TESTS += tests/compat/real-programs.test
+TESTS += tests/compat/real-programs.test tests/compat/dynamic-programs.test
 
 EXTRA_DIST += \
 	tests/compat/real-programs.test \
+	tests/compat/dynamic-programs.test \
+	tests/compat/dynamic-programs.manifest \
+	tests/compat/baseline-dynamic-programs.txt \
+	tests/compat/programs/dynamic/rules.mk \
+	tests/compat/programs/dynamic/a.txt \
+	tests/compat/programs/dynamic/b.txt \
+	tests/compat/programs/dynamic/calc.bc \
+	tests/compat/programs/dynamic/table.txt \
+	tests/compat/programs/dynamic/text.txt \
 	tests/compat/difftest.py \
 	tests/compat/real-programs.manifest \
 	tests/compat/libc-test.manifest \

@@ -1,12 +1,15 @@
 /* Fuzz target: the ELF loader. The input is written to a temporary file,
  * validated with elf_check_file and, when accepted, loaded with
- * load_elf_binary into a fresh address space of a small node; the node is
+ * load_elf_binary into a fresh address space of a small node (a PT_INTERP
+ * names the input itself, loaded again as the interpreter); the node is
  * then checked (tests/fuzz/mm_check.c), read back through the page tables
  * (the stack the loader wrote, every VMA touched), and torn down clean. */
 #include "loader/loader.h"     /* first: mm.h's PROT_/MAP_ before libc's */
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -86,6 +89,19 @@ static void touch_image(struct mm_struct *mm, const struct exec_result *res)
 	(void)copy_from_user(mm, buf, res->entry, 16);
 }
 
+/* Whatever PT_INTERP names, the interpreter is the input itself: no host
+ * file outside the fuzzer's own is opened. */
+static char *resolve_to_input(void *ctx, const char *name, char **maps_name, int *err)
+{
+	(void)ctx, (void)name;
+	*maps_name = strdup("/lib/fuzz-interp");
+	if (!*maps_name) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	return strdup(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct exec_cpu_info cpu = {
@@ -97,7 +113,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct exec_params params = {
 		.path = path, .execfn = "/prog", .argv = argv, .envp = envp,
 		.deterministic = size & 1 ? false : true, .random = fixed_random,
-		.random_ctx = &seed, .cpu = &cpu,
+		.random_ctx = &seed, .cpu = &cpu, .resolve_interp = resolve_to_input,
 	};
 	struct exec_result res;
 	struct pglist_data *node;

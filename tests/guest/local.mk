@@ -26,6 +26,7 @@ TESTS += $(GUEST_SAMPLE_TESTS)
 PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
 	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test \
 	tests/guest/vmemu-check.test tests/guest/timeline.test tests/guest/readonly.test \
+	tests/guest/inject.test \
 	tests/guest/thp.test
 TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
@@ -48,6 +49,13 @@ HOST_TESTS = \
 	tests/guest/sockets-http.test \
 	tests/guest/net-policy.test
 TESTS += $(HOST_TESTS)
+# Dynamically linked programs built here with the host's cc: ld.so's
+# features (dlopen, TLS of modules, LD_PRELOAD, LD_LIBRARY_PATH, musl's
+# loader) and libc's text shared between two processes (PSS halved).
+DYNAMIC_TESTS = tests/guest/dynamic-loader.test tests/guest/dynamic-sharing.test
+TESTS += $(DYNAMIC_TESTS)
+EXTRA_DIST += $(DYNAMIC_TESTS) tests/guest/dyn_share.c tests/guest/dyn_main.c \
+	tests/guest/dyn_lib.c tests/guest/dyn_preload.c
 # --report: per-process and system reports, JSON checked against its schema.
 TESTS += tests/guest/report.test
 EXTRA_DIST += tests/guest/report.test tests/guest/report-validate.py
@@ -92,7 +100,7 @@ EXTRA_DIST += \
 	samples/sockets.c \
 	samples/pagecache.c \
 	samples/procfs.c \
-	samples/readonly.c tests/guest/readonly.expected \
+	samples/readonly.c tests/guest/readonly.expected samples/inject.c \
 	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 
