@@ -7,14 +7,14 @@
 # top-level Makefile.am.
 
 BENCH_PROGS = bench/cpu bench/randmem bench/pagefault bench/forkcow \
-	bench/forkexec bench/fileio bench/fileread bench/swap bench/hello bench/syscall
+	bench/forkexec bench/fileio bench/fileread bench/swap bench/hello bench/syscall bench/thp
 BENCH_CC = gcc
 BENCH_CFLAGS = -static -O2
 PYTHON3 = python3
 QEMU_X86_64 = qemu-x86_64
 EXTRA_DIST += bench/local.mk bench/run.sh bench/cpu.c bench/randmem.c \
 	bench/pagefault.c bench/forkcow.c bench/forkexec.c bench/fileio.c bench/fileread.c \
-	bench/swap.c bench/hello.c bench/syscall.c
+	bench/swap.c bench/hello.c bench/syscall.c bench/thp.c
 
 bench/cpu: $(srcdir)/bench/cpu.c
 	@$(MKDIR_P) bench
@@ -47,12 +47,16 @@ bench/syscall: $(srcdir)/bench/syscall.c
 	@$(MKDIR_P) bench
 	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $(srcdir)/bench/syscall.c
 
+bench/thp: $(srcdir)/bench/thp.c
+	@$(MKDIR_P) bench
+	$(BENCH_CC) $(BENCH_CFLAGS) -o $@ $(srcdir)/bench/thp.c
+
 bench-progs: $(BENCH_PROGS)
 bench: $(BENCH_PROGS) vmemu$(EXEEXT)
 	BENCH_REPS='$(BENCH_REPS)' BENCH_ONLY='$(BENCH_ONLY)' \
 	$(PYTHON3) $(srcdir)/bench/run.sh --bin-dir bench --vmemu ./vmemu$(EXEEXT) \
 		--qemu '$(QEMU_X86_64)' --csv bench-results.csv
 clean-bench:
-	-rm -f $(BENCH_PROGS) bench-results.csv
+	-rm -f $(BENCH_PROGS) bench-results.csv bench-results-thp.csv
 .PHONY: bench bench-progs clean-bench
 clean-local: clean-bench

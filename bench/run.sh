@@ -4,7 +4,9 @@
 # under `qemu-x86_64 -cpu Haswell` (vmemu's CPU model) and under vmemu,
 # alternating the three, BENCH_REPS times (default 3), and reports the
 # median wall time of each with the ratios vmemu/native and vmemu/qemu,
-# as a text table on stdout and as CSV. Times are taken with
+# as a text table on stdout and as CSV; then bench/thp under vmemu with
+# --thp=never and --thp=always, alternating, as ratios never/always (a
+# second CSV, NAME-thp.csv beside the first). Times are taken with
 # time.perf_counter() (a monotonic clock) around the whole process.
 #
 # usage: run.sh --bin-dir DIR --vmemu PATH [--qemu PROG] [--csv FILE]
@@ -48,8 +50,20 @@ BENCHMARKS = [
      [], [], 20),
     ("syscall", "10^6 one-byte write(2)s to /dev/null",
      [], [], 1),
+    ("thp", "fault in 256 MiB, then 10^7 random accesses (vmemu with THP)",
+     [], ["--mem=1G", "--thp=always"], 1),
 ]
 
+# The THP comparison: bench/thp under vmemu with each mode, alternating;
+# the program prints what it measured, the runner the whole wall time.
+THP_MODES = ["never", "always"]
+THP_OPTS = ["--mem=1G"]
+THP_FIELDS = [("wall_ms", "total wall time (ms)"),
+              ("fault_in_ms", "fault-in phase (ms)"),
+              ("random_ms", "random-access phase: TLB fills walk the tables (ms)"),
+              ("faults", "page faults taken"),
+              ("thp_faults", "THP faults"),
+              ("vmpte_kb", "page-table pages (VmPTE, kB)")]
 # Rows that run another row's program with other arguments.
 PROGRAM_OF = {"filemmap": "fileread"}
 
@@ -92,6 +106,70 @@ def run_once(argv, runs, env):
                                 "\n".join("  " + line for line in err)))
             return None
     return total / runs
+
+
+def run_thp(vmemu, prog, mode, env):
+    """One run of bench/thp under --thp=MODE: its printed fields and the
+    wall time, or None."""
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run([vmemu] + THP_OPTS + ["--thp=" + mode, prog],
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           env=env, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.stderr.write("bench: thp --thp=%s: exit status %d\n"
+                         % (mode, p.returncode))
+        return None
+    words = p.stdout.decode(errors="replace").split()
+    fields = dict(zip(words[0::2], words[1::2]))
+    out = {"wall_ms": wall * 1e3}
+    for k, _ in THP_FIELDS[1:]:
+        try:
+            out[k] = float(fields[k])
+        except (KeyError, ValueError):
+            return None
+    return out
+
+
+def thp_comparison(vmemu, bin_dir, reps, env, csv_path):
+    """Medians of each field per mode, and never/always ratios, printed
+    (and written to csv_path). True when every run worked."""
+    prog = os.path.join(bin_dir, "thp")
+    samples = {m: [] for m in THP_MODES}
+    for _ in range(reps):
+        for m in THP_MODES:
+            samples[m].append(run_thp(vmemu, prog, m, env))
+    if any(r is None for m in THP_MODES for r in samples[m]):
+        print("THP comparison: FAIL")
+        return False
+    med = {m: {k: statistics.median(r[k] for r in samples[m])
+               for k, _ in THP_FIELDS} for m in THP_MODES}
+    print()
+    print("THP: bench/thp under vmemu %s, --thp=never against --thp=always "
+          "(medians of %d)" % (" ".join(THP_OPTS), reps))
+    rows = [["measure", "never", "always", "never/always"]]
+    for k, desc in THP_FIELDS:
+        n, a = med["never"][k], med["always"][k]
+        rows.append([desc, "%.1f" % n if k.endswith("ms") else "%d" % n,
+                     "%.1f" % a if k.endswith("ms") else "%d" % a,
+                     "%.2f" % (n / a) if a > 0 else "-"])
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i])
+                        for i, c in enumerate(r)))
+    if csv_path:
+        with open(csv_path, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["measure", "never", "always", "never_over_always"])
+            for k, _ in THP_FIELDS:
+                n, a = med["never"][k], med["always"][k]
+                w.writerow([k, "%.3f" % n, "%.3f" % a,
+                            "%.3f" % (n / a) if a > 0 else ""])
+        print("CSV: %s" % csv_path)
+    return True
 
 
 def unwrap_libtool(path):
@@ -227,6 +305,13 @@ def main():
                             "" if rn == "-" else rn,
                             "" if rq == "-" else rq])
         print("CSV: %s" % args.csv)
+    if any(r[0] == "thp" for r in rows):
+        thp_csv = None
+        if args.csv:
+            root, ext = os.path.splitext(args.csv)
+            thp_csv = root + "-thp" + (ext or ".csv")
+        if not thp_comparison(vmemu, bin_dir, args.reps, venv, thp_csv):
+            failed = True
     return 1 if failed else 0
 
 

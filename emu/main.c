@@ -43,6 +43,8 @@ static void usage(FILE *out)
 		"      --oom-score-adj=N the first process's oom_score_adj (-1000..1000)\n"
 		"      --memcg-limit=SIZE  put the guest in a memory cgroup with this\n"
 		"                        memory.max (reclaim and OOM below --mem)\n"
+		"      --thp=MODE        transparent huge pages: always, madvise\n"
+		"                        (default) or never\n"
 		"      --strace          print each syscall on stderr\n"
 		"      --trace=mm        print page faults (minor/major, cow, swap-in),\n"
 		"                        reclaim runs and OOM kills on stderr\n"
@@ -585,7 +587,7 @@ static int report_finish(struct report_state *rs, vmemu_machine *m)
 int main(int argc, char **argv)
 {
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
-	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG,
+	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG, OPT_THP,
 	       OPT_REPORT, OPT_REPORT_FORMAT, OPT_TRACE_FILE, OPT_TIMELINE, OPT_TIMELINE_INTERVAL,
 	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL, OPT_READ_ONLY, OPT_INJECT };
 	static const struct option longopts[] = {
@@ -604,6 +606,7 @@ int main(int argc, char **argv)
 		{ "swap-level", required_argument, NULL, OPT_SWAP_LEVEL },
 		{ "oom-score-adj", required_argument, NULL, OPT_OOM_ADJ },
 		{ "memcg-limit", required_argument, NULL, OPT_MEMCG },
+		{ "thp", required_argument, NULL, OPT_THP },
 		{ "report", optional_argument, NULL, OPT_REPORT },
 		{ "report-format", required_argument, NULL, OPT_REPORT_FORMAT },
 		{ "trace-file", required_argument, NULL, OPT_TRACE_FILE },
@@ -801,6 +804,19 @@ int main(int argc, char **argv)
 				cfg.oom_score_adj = (int)v;
 			break;
 		}
+		case OPT_THP:
+			if (!strcmp(optarg, "always"))
+				cfg.thp = VMEMU_THP_ALWAYS;
+			else if (!strcmp(optarg, "madvise"))
+				cfg.thp = VMEMU_THP_MADVISE;
+			else if (!strcmp(optarg, "never"))
+				cfg.thp = VMEMU_THP_NEVER;
+			else {
+				fprintf(stderr, "%s: unknown THP mode '%s' (known: always, madvise, never)\n",
+					progname, optarg);
+				return 2;
+			}
+			break;
 		case OPT_REPORT:
 			report = 1;
 			report_path = optarg;

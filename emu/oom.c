@@ -6,6 +6,7 @@
 #include "oom.h"
 #include "task.h"
 #include "guestmm/swap.h"
+#include "guestmm/huge_memory.h"
 
 /* Linux's oom_evaluate_task over thread-group leaders with an mm; a tie
  * goes to the later process, as in Linux's scan. */
@@ -48,6 +49,11 @@ int machine_swap_setup(machine_t *m)
 	    c->oom_score_adj < OOM_SCORE_ADJ_MIN || c->oom_score_adj > OOM_SCORE_ADJ_MAX)
 		return VMEMU_ERR_INVAL;
 	m->node->swappiness = c->swappiness;
+	if (c->thp < VMEMU_THP_MADVISE || c->thp > VMEMU_THP_NEVER)
+		return VMEMU_ERR_INVAL;
+	m->node->thp_enabled = c->thp == VMEMU_THP_ALWAYS ? TRANSPARENT_HUGEPAGE_ALWAYS :
+			       c->thp == VMEMU_THP_NEVER ? TRANSPARENT_HUGEPAGE_NEVER :
+			       TRANSPARENT_HUGEPAGE_MADVISE;
 	m->node->memcg_limit = (unsigned long)(c->memcg_limit_bytes >> PAGE_SHIFT);
 	if (swapon(m->node, (unsigned long)(bytes >> PAGE_SHIFT), c->swap_level))
 		return VMEMU_ERR_NOMEM;

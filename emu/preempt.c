@@ -9,6 +9,7 @@
 #include "machine.h"
 #include "task.h"
 #include "signal.h"
+#include "guestmm/huge_memory.h"
 
 /* Preemption: the block hook is the safe point to stop (DESIGN.md fact 2);
  * it counts blocks and asks for a switch at the end of a time slice when
@@ -64,10 +65,11 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		m->lone_slices = 0;
 	else if (m->lone_slices < LONE_SLICES_BEFORE_DROP)
 		m->lone_slices++;
-	/* kswapd and samples run between slices (machine_run), even with one
-	 * task; the run loop also drops the hook when the task has been alone
+	/* kswapd, khugepaged and samples run between slices (machine_run),
+	 * even with one task; the run loop also drops the hook when the task has been alone
 	 * long. */
-	if (m->nr_live_tasks > 1 || m->node->kswapd_wake || machine_sample_due(m) ||
+	if (khugepaged_tick(m->node) || m->nr_live_tasks > 1 || m->node->kswapd_wake ||
+	    machine_sample_due(m) ||
 	    (m->lone_slices == LONE_SLICES_BEFORE_DROP && !preempt_needed(m))) {
 		m->vclock_ns -= VCLOCK_BLOCK_NS(size);
 		m->stop = STOP_RESCHED;

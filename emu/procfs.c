@@ -16,6 +16,7 @@
 #include "guestmm/task_mmu.h"
 #include "guestmm/filemap.h"
 #include "guestmm/swap.h"
+#include "guestmm/huge_memory.h"
 
 /* Linux's names for CPUID feature bits (arch/x86/include/asm/cpufeatures.h),
  * in /proc/cpuinfo's order: leaf 1 EDX, leaf 1 ECX, 0x80000001 EDX/ECX,
@@ -349,7 +350,7 @@ static void gen_maps(struct mm_struct *mm, struct strbuf *sb, bool smaps)
 				  (unsigned long)((vma->vm_end - vma->vm_start) >> 10));
 			sb_printf(sb, "KernelPageSize: %8lu kB\nMMUPageSize:    %8lu kB\n", 4UL, 4UL);
 			smaps_lines(sb, &mss, false);
-			sb_printf(sb, "THPeligible:    %8d\n", 0);
+			sb_printf(sb, "THPeligible:    %8d\n", hugepage_vma_check(vma));
 			show_vmflags(sb, vma->vm_flags);
 		}
 	}
@@ -538,6 +539,8 @@ int procfs_generate(machine_t *m, struct task_struct *t, const char *path, char 
 		gen_meminfo(m, &sb);
 	} else if (!strcmp(path, "/proc/vmstat")) {
 		gen_vmstat(m, &sb);
+	} else if (procfs_thp_generate(m, path, &sb) == 0) {
+		;
 	} else if (procfs_sys_generate(m, path, &sb) == 0) {
 		;
 	} else if (!strncmp(path, "/sys/fs/cgroup/memory.", 22)) {
@@ -626,7 +629,7 @@ static bool procfs_is_writable(const char *p)
 	const char *slash = strrchr(p, '/');
 
 	return (!strncmp(p, "/proc/", 6) && slash && !strcmp(slash, "/oom_score_adj")) ||
-	       procfs_sys_is_writable(p);
+	       procfs_sys_is_writable(p) || procfs_thp_is_writable(p);
 }
 
 int procfs_write(machine_t *m, struct task_struct *t, const char *path, const char *buf,
@@ -642,6 +645,8 @@ int procfs_write(machine_t *m, struct task_struct *t, const char *path, const ch
 		return -EINVAL;
 	if (procfs_sys_is_writable(path))
 		return procfs_sys_write(m, t, path, buf);
+	if (procfs_thp_is_writable(path))
+		return procfs_thp_write(m, path, buf);
 	pt = proc_task(m, t, path, &sub);
 	if (!pt || pt->state == TASK_DEAD || pt->state == TASK_ZOMBIE)
 		return -ESRCH;
@@ -713,6 +718,8 @@ bool procfs_is_generated(const char *p)
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (!strcmp(p, fixed[i]))
 			return true;
+	if (procfs_thp_is_generated(p))
+		return true;
 	if (strncmp(p, "/proc/", 6))
 		return false;
 	sub = strchr(p + 6, '/');

@@ -54,6 +54,13 @@ int procfs_sys_generate(machine_t *m, const char *guest_abs, struct strbuf *sb);
 bool procfs_sys_is_writable(const char *guest_abs);
 int procfs_sys_write(machine_t *m, struct task_struct *t, const char *guest_abs,
 		     const char *buf);
+/* procfs_thp.c: /proc/buddyinfo, /proc/pagetypeinfo, extfrag_index and
+ * /sys/kernel/mm/transparent_hugepage/ files: 0 with sb filled, or
+ * -ENOENT for another path; `enabled` takes always, madvise or never. */
+int procfs_thp_generate(machine_t *m, const char *guest_abs, struct strbuf *sb);
+bool procfs_thp_is_generated(const char *guest_abs);
+bool procfs_thp_is_writable(const char *guest_abs);
+int procfs_thp_write(machine_t *m, const char *guest_abs, const char *buf);
 /* The load averages of /proc/loadavg (fixed point, 11 bits), brought up
  * to date; sysinfo(2) shares them. */
 void procfs_loadavg(machine_t *m, unsigned long avenrun[3]);

@@ -15,6 +15,7 @@
 #include "syscall.h"
 #include "signal.h"
 #include "guestmm/swap.h"
+#include "guestmm/huge_memory.h"
 
 /* Linux's x86 trap numbers, kept in the sigcontext of a fault frame. */
 #define X86_TRAP_DE 0
@@ -56,6 +57,9 @@ static bool fault_was_protection(struct task_struct *t, uint64_t addr)
 	if (addr >= TASK_SIZE)
 		return true;
 	pte = pte_offset(t->mm, addr);
+	/* A THP's PMD leaf stands where the PTE would. */
+	if (!pte)
+		pte = (pte_t *)mm_find_pmd(t->mm, addr);
 	return pte && pte_present(*pte) && (pte->pte & _PAGE_USER);
 }
 
@@ -517,6 +521,8 @@ int machine_run(machine_t *m)
 			run_host_events(m);
 		if (m->node->kswapd_wake)
 			kswapd_run(m->node);
+		if (m->node->khugepaged_wake)
+			khugepaged_scan(m->node);
 		machine_sample(m);
 		t = pick_next_task(m, m->current);
 		if (!t) {

@@ -569,6 +569,30 @@ void address_space_destroy(struct address_space *mapping)
 	free(mapping);
 }
 
+/* Compaction (migrate.c): new takes old's slot in the cache; mapping,
+ * index, flags and counts move with the rest of the page's state. */
+int filemap_migrate_page(struct address_space *mapping, struct page *old, struct page *new)
+{
+	struct radix_tree_node *node = mapping->i_pages;
+	uint64_t index = old->index;
+
+	if (!node || !radix_fits(node, index))
+		return -EAGAIN;
+	for (;;) {
+		void **slot = &node->slots[(index >> node->shift) & RADIX_TREE_MAP_MASK];
+
+		if (!*slot)
+			return -EAGAIN;
+		if (node->shift == 0) {
+			if (*slot != old)
+				return -EAGAIN;
+			*slot = new;
+			return 0;
+		}
+		node = *slot;
+	}
+}
+
 void page_cache_destroy(struct pglist_data *node)
 {
 	while (!list_empty(&node->address_spaces)) {

@@ -108,5 +108,8 @@ int filemap_write_page(struct address_space *mapping, struct page *page);
 /* Reclaim: drops a page from the cache with the cache's reference (the
  * caller unmapped it; Linux's __remove_mapping). */
 void filemap_remove_page(struct address_space *mapping, struct page *page);
+/* Compaction: new takes old's slot (the caller moves the page state).
+ * 0, or -EAGAIN when old is not in the cache at its index. */
+int filemap_migrate_page(struct address_space *mapping, struct page *old, struct page *new);
 
 #endif

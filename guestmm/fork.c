@@ -3,11 +3,13 @@
  * kernel/fork.c (dup_mm, for fork, belongs here too). */
 #include <errno.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "mm.h"
 #include "rmap.h"
 #include "slab.h"
+#include "huge_memory.h"
 
 struct mm_struct *mm_alloc(struct pglist_data *node)
 {
@@ -52,8 +54,15 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 	mm->arg_end = oldmm->arg_end;
 	mm->env_start = oldmm->env_start;
 	mm->env_end = oldmm->env_end;
-	memcpy(mm->saved_auxv, oldmm->saved_auxv, sizeof(mm->saved_auxv));
-	mm->saved_auxv_words = oldmm->saved_auxv_words;
+	if (oldmm->saved_auxv) {
+		size_t bytes = (size_t)oldmm->saved_auxv_words * sizeof(uint64_t);
+
+		mm->saved_auxv = malloc(bytes);
+		if (mm->saved_auxv) {
+			memcpy(mm->saved_auxv, oldmm->saved_auxv, bytes);
+			mm->saved_auxv_words = oldmm->saved_auxv_words;
+		}
+	}
 	mm->def_flags = oldmm->def_flags;
 	mm->rlim_stack = oldmm->rlim_stack;
 	mm->hiwater_rss = 0;
@@ -100,10 +109,12 @@ void mmput(struct mm_struct *mm)
 	if (--mm->mm_users > 0)
 		return;
 	node = mm->node;
+	khugepaged_exit(mm);
 	exit_mmap(mm);
 	pgd_free(mm);
 	if (mm->oom_victim)
 		node->oom_reserves = false;
 	mm_rmap_exit(mm);
+	free(mm->saved_auxv);
 	kmem_cache_free(node->mm_cachep, mm);
 }

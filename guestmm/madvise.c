@@ -8,6 +8,7 @@
 #include "swap.h"
 #include "filemap.h"
 #include "shmem.h"
+#include "huge_memory.h"
 
 /* The advice values Linux 6.1 (with KSM and THP) accepts; MADV_HWPOISON
  * and MADV_SOFT_OFFLINE need CONFIG_MEMORY_FAILURE and are not offered. */
@@ -152,6 +153,10 @@ static void madvise_cold_or_pageout(struct vm_area_struct *vma, uint64_t start, 
 	struct pglist_data *node = vma->vm_mm->node;
 	struct cold_walk w = { node, NULL, 0, 0 };
 
+	/* Paging out a THP pages out its 4 KiB pages (Linux splits it);
+	 * MADV_COLD leaves THPs be. */
+	if (pageout)
+		split_huge_pmd_range(vma->vm_mm, start, end, true);
 	walk_pte_range(vma->vm_mm, start, end, cold_pte_range, &w);
 	/* The Accessed bits were cleared: stale translations would hide
 	 * the next use. */
@@ -225,9 +230,15 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 	case MADV_POPULATE_WRITE:
 		return (int)faultin_vma_page_range(vma, start, end,
 						   behavior == MADV_POPULATE_WRITE);
-	case MADV_COLLAPSE:
-		/* No VMA is THP-eligible before THP exists. */
-		return -EINVAL;
+	case MADV_COLLAPSE: {
+		int ret;
+
+		if (vma->vm_file || (vma->vm_flags & (VM_SHARED | VM_NOHUGEPAGE | VM_PFNMAP)) ||
+		    !(vma->vm_flags & VM_ACCESS_FLAGS))
+			return -EINVAL;
+		ret = khugepaged_collapse_range(vma->vm_mm, start, end);
+		return ret < 0 ? ret : 0;
+	}
 	case MADV_MERGEABLE:
 	case MADV_UNMERGEABLE:
 		/* No KSM: nothing to merge, and no flag to show. */
@@ -272,7 +283,12 @@ static int madvise_vma(struct vm_area_struct *vma, uint64_t start, uint64_t end,
 	default:
 		return -EINVAL;
 	}
-	return madvise_update_vma(vma, start, end, new_flags);
+	if (madvise_update_vma(vma, start, end, new_flags))
+		return -EAGAIN;
+	/* Linux's hugepage_madvise: khugepaged looks at the mm from now on. */
+	if (behavior == MADV_HUGEPAGE && (vma = vma_lookup(vma->vm_mm, start)))
+		khugepaged_enter(vma);
+	return 0;
 }
 
 /*

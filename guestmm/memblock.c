@@ -27,6 +27,7 @@
 #include "page_alloc.h"
 #include "slab.h"
 #include "swap.h"
+#include "huge_memory.h"
 
 /* sizeof(struct page) on x86-64 Linux: what its mem_map costs per frame. */
 #define LINUX_STRUCT_PAGE_SIZE 64
@@ -185,6 +186,9 @@ struct pglist_data *pgdat_create(uint8_t *ram, unsigned long nr_pages,
 	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
 		INIT_LIST_HEAD(&node->lruvec.lists[lru]);
 	node->swappiness = DEFAULT_SWAPPINESS;
+	node->thp_enabled = TRANSPARENT_HUGEPAGE_MADVISE;
+	node->khugepaged_pages_to_scan = KHUGEPAGED_PAGES_TO_SCAN_DEFAULT;
+	node->khugepaged_max_ptes_none = KHUGEPAGED_MAX_PTES_NONE_DEFAULT;
 
 	init_mem_map(node);
 	zone_sizes_init(node);

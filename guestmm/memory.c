@@ -20,6 +20,7 @@
 
 #include "mm.h"
 #include "filemap.h"
+#include "huge_memory.h"
 #include "readahead.h"
 #include "shmem.h"
 #include "rmap.h"
@@ -479,14 +480,34 @@ static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma, uint64_t addr,
 				    unsigned int flags)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	pmd_t *pmd = mm_find_pmd(mm, addr);
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+	pmd_t *pmd = pmd_alloc(mm, addr);
 	pte_t *pte;
 	pte_t entry;
+	vm_fault_t ret;
 
-	/* Nothing builds 2 MiB leaves before THP; a fault on one cannot be
-	 * resolved here yet. */
-	if (pmd && (pmd->pmd & _PAGE_PRESENT) && (pmd->pmd & _PAGE_PSE))
-		return VM_FAULT_SIGBUS;
+	if (!pmd)
+		return VM_FAULT_OOM;
+	/* The PMD level first (Linux's create_huge_pmd / wp_huge_pmd):
+	 * VM_FAULT_FALLBACK goes on with 4 KiB pages below. */
+	if (pmd_none(*pmd) && transhuge_vma_suitable(vma, haddr)) {
+		ret = do_huge_pmd_anonymous_page(vma, haddr, pmd, flags);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+	} else if (pmd_trans_huge(*pmd)) {
+		if ((flags & FAULT_FLAG_WRITE) && !(pmd->pmd & _PAGE_RW)) {
+			ret = do_huge_pmd_wp_page(vma, haddr, pmd, flags);
+			if (!(ret & VM_FAULT_FALLBACK))
+				return ret;
+		} else {
+			/* huge_pmd_set_accessed: only a right the VMA grants
+			 * was missing (see the PTE case below). */
+			pmd->pmd |= _PAGE_USER;
+			if (flags & FAULT_FLAG_INSTRUCTION)
+				pmd->pmd &= ~_PAGE_NX;
+			return 0;
+		}
+	}
 	pte = pte_alloc(mm, addr);
 	if (!pte)
 		return VM_FAULT_OOM;
@@ -626,6 +647,7 @@ static void tlb_finish_mmu(struct mmu_gather *tlb)
 
 struct zap_details {
 	struct mm_struct *mm;
+	uint64_t start, end;
 	struct mmu_gather tlb;
 };
 
@@ -661,6 +683,23 @@ static int zap_pte_range(pte_t *pte, uint64_t addr, uint64_t end, void *arg)
 	return 0;
 }
 
+static int zap_pmd_leaf(pmd_t *pmd, uint64_t haddr, void *arg)
+{
+	struct zap_details *z = arg;
+	struct page *head;
+
+	/* A leaf the range cuts that could not be split (no page table
+	 * to be had, even from the reserves) stays whole: unmapping it
+	 * would lose the data outside the range. */
+	if (haddr < z->start || haddr + HPAGE_PMD_SIZE > z->end)
+		return 0;
+	head = zap_huge_pmd(z->mm, pmd);
+	z->tlb.need_flush = true;
+	if (head)
+		tlb_remove_page(&z->tlb, head);
+	return 0;
+}
+
 void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	struct zap_details z = { .mm = vma->vm_mm };
@@ -671,7 +710,13 @@ void zap_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 		end = vma->vm_end;
 	if (start >= end)
 		return;
+	z.start = start;
+	z.end = end;
 	tlb_gather_mmu(&z.tlb, z.mm->node);
+	/* Huge leaves the range covers only in part are split first; the
+	 * rest go whole. */
+	split_huge_pmd_range(z.mm, start, end, false);
+	walk_pmd_leaves(z.mm, start, end, zap_pmd_leaf, &z);
 	walk_pte_range(z.mm, start, end, zap_pte_range, &z);
 	tlb_finish_mmu(&z.tlb);
 }
@@ -687,6 +732,13 @@ static int faultin_page(struct mm_struct *mm, uint64_t addr, unsigned int flags)
 
 	if (pte && pte_present(*pte) && (!(flags & FAULT_FLAG_WRITE) || pte_write(*pte)))
 		return 0;
+	if (!pte) {
+		pmd_t *pmd = mm_find_pmd(mm, addr);
+
+		if (pmd && pmd_trans_huge(*pmd) &&
+		    (!(flags & FAULT_FLAG_WRITE) || (pmd->pmd & _PAGE_RW)))
+			return 0;
+	}
 	ret = handle_mm_fault(mm, addr, flags, NULL);
 	if (ret & VM_FAULT_OOM)
 		return -ENOMEM;
@@ -790,6 +842,18 @@ int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_v
 		struct page *page;
 
 		if (!spte) {
+			pmd_t *spmd = mm_find_pmd(src, addr);
+
+			if (spmd && pmd_trans_huge(*spmd)) {
+				int err = copy_huge_pmd(dst_vma, src_vma, addr, spmd, wrprotected);
+
+				if (err == -EAGAIN) {
+					addr -= PAGE_SIZE;
+					continue;
+				}
+				if (err)
+					return err;
+			}
 			/* No table here: skip to the next table boundary. */
 			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
 			continue;

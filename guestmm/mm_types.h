@@ -207,8 +207,6 @@ enum {
 	NR_MM_COUNTERS
 };
 
-#define MM_SAVED_AUXV_WORDS 64
-
 struct mm_struct {
 	struct pglist_data *node;
 	pfn_t pgd;                    /* frame of the top-level table */
@@ -223,8 +221,8 @@ struct mm_struct {
 	uint64_t start_brk, brk, start_stack;
 	uint64_t arg_start, arg_end, env_start, env_end;
 	/* The auxv exec gave the process, AT_NULL pair included (Linux's
-	 * saved_auxv, what /proc/PID/auxv shows). */
-	uint64_t saved_auxv[MM_SAVED_AUXV_WORDS];
+	 * saved_auxv, what /proc/PID/auxv shows): malloc'd, NULL if none. */
+	uint64_t *saved_auxv;
 	int saved_auxv_words;
 
 	long rss_stat[NR_MM_COUNTERS];
@@ -241,6 +239,7 @@ struct mm_struct {
 	struct list_head anon_vma_node;   /* in anon_vma->mms */
 	struct list_head mmlist;          /* in node->mmlist */
 	bool oom_victim;                  /* chosen by the OOM killer: faults fail fast */
+	bool khugepaged;                  /* Linux's MMF_VM_HUGEPAGE: khugepaged scans it */
 };
 
 /* Linux's struct file_ra_state: one open file's readahead window. The

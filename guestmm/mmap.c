@@ -9,6 +9,7 @@
 #include "mm.h"
 #include "slab.h"
 #include "shmem.h"
+#include "huge_memory.h"
 
 /*
  * Invariants:
@@ -318,8 +319,12 @@ struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *pr
  * count pass the limit for a moment while freeing). */
 static int __split_vma(struct vm_area_struct *vma, uint64_t addr)
 {
-	struct vm_area_struct *new = vm_area_dup(vma);
+	struct vm_area_struct *new;
 
+	/* A THP leaf may not straddle two VMAs. */
+	if (vma_adjust_trans_huge(vma, addr, addr))
+		return -ENOMEM;
+	new = vm_area_dup(vma);
 	if (!new)
 		return -ENOMEM;
 	new->vm_start = addr;
@@ -354,6 +359,9 @@ struct vm_area_struct *vma_modify_flags(struct vm_area_struct *vma, uint64_t sta
 
 	if (new_flags == vma->vm_flags)
 		return vma;
+	/* The boundaries move to start and end, by a merge or a split. */
+	if (vma_adjust_trans_huge(vma, start, end))
+		return NULL;
 
 	prev = vma_prev(mm, vma);
 	next = vma_next(mm, vma);

@@ -151,6 +151,22 @@ struct pglist_data {
 	unsigned long memcg_limit;
 	unsigned long memcg_failcnt;    /* allocations that hit the limit */
 	unsigned long memcg_oom_kills;
+
+	/* Transparent huge pages (huge_memory.c, khugepaged.c, compaction.c). */
+	int thp_enabled;                /* enum transparent_hugepage_mode */
+	pfn_t huge_zero_pfn;            /* head of the huge zero page, 0: none yet */
+	unsigned long huge_zero_mappings; /* PMD leaves mapping it */
+	unsigned int khugepaged_pages_to_scan;  /* PTEs a pass looks at */
+	unsigned int khugepaged_max_ptes_none;  /* empty PTEs a collapse may fill */
+	unsigned int khugepaged_ticks;          /* time slices since the last pass */
+	unsigned int khugepaged_sleep;          /* slices between passes */
+	bool khugepaged_wake;                   /* the machine should call khugepaged_scan */
+	struct mm_struct *khugepaged_mm;        /* where the next pass resumes */
+	uint64_t khugepaged_address;
+	unsigned long khugepaged_full_scans;    /* passes over every mm */
+	unsigned long khugepaged_pages_collapsed;
+	unsigned int compact_considered;        /* compaction deferred: attempts */
+	unsigned int compact_defer_shift;       /* skipped before the next try */
 };
 
 static inline struct page *pfn_to_page(struct pglist_data *node, pfn_t pfn)

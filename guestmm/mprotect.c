@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "mm.h"
+#include "huge_memory.h"
 
 /*
  * PTE rules (the same ones memory.c builds PTEs with):
@@ -35,7 +36,8 @@ static bool pte_may_become_writable(struct pglist_data *node, unsigned long vm_f
 	pfn_t pfn = pte_pfn(pte);
 	struct page *page;
 
-	if (pfn == node->zero_pfn || pfn >= node->node_present_pages)
+	if (pfn == node->zero_pfn || pfn >= node->node_present_pages ||
+	    (node->huge_zero_pfn && pfn == node->huge_zero_pfn))
 		return false;
 	page = pfn_to_page(node, pfn);
 	if (vm_flags & VM_SHARED)
@@ -73,6 +75,12 @@ static int change_pte_range(pte_t *pte, uint64_t addr, uint64_t end, void *arg)
 	return 0;
 }
 
+/* A PMD leaf takes the same bits as a PTE (PSE is left alone). */
+static int change_huge_pmd(pmd_t *pmd, uint64_t haddr, void *arg)
+{
+	return change_pte_range((pte_t *)pmd, haddr, haddr + PAGE_SIZE, arg);
+}
+
 /* Rewrites the PTEs of [start, end) for vm_flags; true if any PTE lost a
  * permission (the caller flushes). */
 static bool change_protection(struct mm_struct *mm, uint64_t start, uint64_t end,
@@ -80,6 +88,9 @@ static bool change_protection(struct mm_struct *mm, uint64_t start, uint64_t end
 {
 	struct change_prot cp = { .node = mm->node, .vm_flags = vm_flags, .lost = false };
 
+	/* vma_modify_flags split the leaves straddling the range's ends;
+	 * the ones inside change as a whole. */
+	walk_pmd_leaves(mm, start, end, change_huge_pmd, &cp);
 	walk_pte_range(mm, start, end, change_pte_range, &cp);
 	return cp.lost;
 }

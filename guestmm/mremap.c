@@ -4,6 +4,7 @@
 #include <errno.h>
 
 #include "mm.h"
+#include "huge_memory.h"
 
 /*
  * A move keeps vm_pgoff of the moved range, so file offsets and the index of
@@ -13,8 +14,9 @@
  *
  * Page tables: PTEs are moved one by one into tables allocated at the new
  * address; the old tables stay until the old range is unmapped, so a move
- * that runs out of memory half way can always be moved back. 2 MiB leaves
- * are not moved (nothing builds them yet).
+ * that runs out of memory half way can always be moved back. A THP leaf
+ * moves whole when both addresses are 2 MiB aligned and the range covers
+ * it (Linux's move_huge_pmd); otherwise it is split and moves as PTEs.
  */
 
 static void flush_tlb(struct mm_struct *mm)
@@ -60,8 +62,31 @@ static uint64_t move_page_tables(struct mm_struct *mm, uint64_t old_addr, uint64
 	bool moved = false;
 
 	while (off < len) {
-		pte_t *src = pte_offset(mm, old_addr + off), *dst;
+		uint64_t from = old_addr + off, to = new_addr + off;
+		pte_t *src = pte_offset(mm, from), *dst;
+		pmd_t *spmd = src ? NULL : mm_find_pmd(mm, from);
 
+		if (spmd && pmd_trans_huge(*spmd)) {
+			/* Linux's move_huge_pmd: a leaf that moves whole to an
+			 * aligned, empty slot goes as one entry (the page's
+			 * index, from vm_pgoff, stays right); any other is
+			 * split and moves as PTEs. */
+			pmd_t *dpmd = NULL;
+
+			if (!(from & ~PMD_MASK) && !(to & ~PMD_MASK) && len - off >= PMD_SIZE)
+				dpmd = pmd_alloc(mm, to);
+			if (dpmd && pmd_none(*dpmd) && pmd_trans_huge(*spmd)) {
+				*dpmd = *spmd;
+				spmd->pmd = 0;
+				moved = true;
+				off += PMD_SIZE;
+				continue;
+			}
+			if (pmd_trans_huge(*spmd) &&
+			    split_huge_pmd_range(mm, from & PMD_MASK, (from & PMD_MASK) + PMD_SIZE, true))
+				break;
+			continue;
+		}
 		if (!src) {
 			/* No table here: skip to the next 2 MiB boundary. */
 			uint64_t next = ((old_addr + off) & PMD_MASK) + PMD_SIZE;

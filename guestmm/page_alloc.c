@@ -20,6 +20,7 @@
 
 #include "page_alloc.h"
 #include "swap.h"
+#include "huge_memory.h"
 
 /* /proc/sys/vm/watermark_scale_factor's default: the gap between watermarks
  * is at least this many ten-thousandths of the zone. */
@@ -205,6 +206,7 @@ static struct page *get_page_from_freelist(struct pglist_data *node, gfp_t gfp,
 /* Linux's should_reclaim_retry, simplified: this many rounds of direct
  * reclaim without a page to show for them means out of memory. */
 #define MAX_RECLAIM_RETRIES 16
+#define PAGE_ALLOC_COSTLY_ORDER 3
 #define ALLOC_NO_WATERMARKS (-1)
 
 static unsigned long lru_pages(const struct pglist_data *node)
@@ -228,6 +230,10 @@ static struct page *__alloc_pages_slowpath(struct pglist_data *node, gfp_t gfp,
 		return get_page_from_freelist(node, gfp, order, ALLOC_NO_WATERMARKS);
 	wakeup_kswapd(node);
 	page = get_page_from_freelist(node, gfp, order, WMARK_MIN);
+	/* Linux's __alloc_pages_direct_compact: a costly order that failed
+	 * with memory free may be fragmentation, which compaction mends. */
+	if (!page && order > PAGE_ALLOC_COSTLY_ORDER && try_to_compact_pages(node, order))
+		page = get_page_from_freelist(node, gfp, order, WMARK_MIN);
 	if (page || (gfp & __GFP_NORETRY))
 		return page;
 	for (int loops = 0;; loops++) {

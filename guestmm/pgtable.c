@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "mm.h"
+#include "huge_memory.h"
 
 /*
  * Levels are numbered as the walk meets them: 3 = PGD (each entry spans
@@ -187,7 +188,64 @@ pmd_t *mm_find_pmd(struct mm_struct *mm, uint64_t addr)
 	return (pmd_t *)walk_to_level(mm, addr, 1, false);
 }
 
+pmd_t *pmd_alloc(struct mm_struct *mm, uint64_t addr)
+{
+	return (pmd_t *)walk_to_level(mm, addr, 1, true);
+}
+
+/* A PTE table built before it is linked (a THP split), counted in mm. */
+struct page *pte_alloc_one(struct mm_struct *mm)
+{
+	struct page *page = pgtable_page_alloc(mm);
+
+	if (page)
+		mm->pgtables_bytes += PAGE_SIZE;
+	return page;
+}
+
+void pte_free_one(struct mm_struct *mm, struct page *table)
+{
+	mm->pgtables_bytes -= PAGE_SIZE;
+	pgtable_page_free(mm, page_to_pfn(mm->node, table));
+}
+
+void pte_free_table(struct mm_struct *mm, pmd_t *pmd)
+{
+	if (pmd_present(*pmd) && !pmd_trans_huge(*pmd))
+		free_table_at(mm, &pmd->pmd);
+}
+
 /* ---- walking ranges ---- */
+
+static int walk_leaves(struct mm_struct *mm, pteval_t *table, int level, uint64_t addr,
+		       uint64_t end, pmd_leaf_fn fn, void *arg)
+{
+	while (addr < end) {
+		uint64_t next = level_addr_end(addr, end, level);
+		pteval_t *e = &table[table_index(addr, level)];
+		int ret = 0;
+
+		if (level == 1 && pmd_trans_huge(*(pmd_t *)e))
+			ret = fn((pmd_t *)e, addr & PMD_MASK, arg);
+		else if (level > 1 && (*e & _PAGE_PRESENT) && !(*e & _PAGE_PSE))
+			ret = walk_leaves(mm, entry_table(mm->node, *e), level - 1, addr, next,
+					  fn, arg);
+		if (ret)
+			return ret;
+		addr = next;
+	}
+	return 0;
+}
+
+int walk_pmd_leaves(struct mm_struct *mm, uint64_t start, uint64_t end, pmd_leaf_fn fn,
+		    void *arg)
+{
+	if (end > USER_PGTABLES_CEILING)
+		end = USER_PGTABLES_CEILING;
+	if (start >= end || !mm->pgd)
+		return 0;
+	return walk_leaves(mm, table_at(mm->node, mm->pgd), 3, start, end, fn, arg);
+}
 
 static int walk_level(struct mm_struct *mm, pteval_t *table, int level, uint64_t addr,
 		      uint64_t end, pte_range_fn fn, void *arg)

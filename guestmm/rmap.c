@@ -17,6 +17,7 @@
 
 #include "rmap.h"
 #include "swap.h"
+#include "huge_memory.h"
 
 void mm_rmap_init(struct mm_struct *mm)
 {
@@ -83,13 +84,18 @@ static uint64_t vma_address(const struct vm_area_struct *vma, uint64_t index)
 	return vma->vm_start + ((index - vma->vm_pgoff) << PAGE_SHIFT);
 }
 
-/* The PTE at addr if it maps pfn. */
+/* The PTE at addr if it maps pfn; for a THP's head, the PMD leaf at addr
+ * (its entry has the PTE's layout: Accessed and Dirty are where a PTE's
+ * are, so page_referenced reads it alike). */
 static pte_t *page_pte(struct mm_struct *mm, uint64_t addr, pfn_t pfn)
 {
 	pte_t *pte = pte_offset(mm, addr);
+	pmd_t *pmd;
 
 	if (pte && pte_present(*pte) && pte_pfn(*pte) == pfn)
 		return pte;
+	if (!pte && (pmd = mm_find_pmd(mm, addr)) && pmd_trans_huge(*pmd) && pmd_pfn(*pmd) == pfn)
+		return (pte_t *)pmd;
 	return NULL;
 }
 
@@ -295,6 +301,9 @@ bool try_to_unmap(struct pglist_data *node, struct page *page)
 {
 	struct unmap_arg ua = { node, false };
 
+	/* A THP is split before it is unmapped (reclaim does so). */
+	if (PageFlag(page, PG_head))
+		return false;
 	if (page_mapcount(page) > 0)
 		rmap_walk(node, page, try_to_unmap_one, &ua);
 	return !ua.failed && page_mapcount(page) == 0;

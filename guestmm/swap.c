@@ -12,6 +12,13 @@
  */
 #include "swap.h"
 
+/* Pages an LRU entry stands for: a THP's head is 512 (Linux's
+ * folio_nr_pages). */
+static long lru_nr_pages(const struct page *page)
+{
+	return PageFlag(page, PG_head) ? 1L << page->private : 1;
+}
+
 static void add_page_to_lru_list(struct pglist_data *node, struct page *page,
 				 enum lru_list lru, bool tail)
 {
@@ -19,8 +26,8 @@ static void add_page_to_lru_list(struct pglist_data *node, struct page *page,
 		list_add_tail(&page->lru, &node->lruvec.lists[lru]);
 	else
 		list_add(&page->lru, &node->lruvec.lists[lru]);
-	node->lruvec.nr_pages[lru]++;
-	mod_node_page_state(node, NR_INACTIVE_ANON + lru, 1);
+	node->lruvec.nr_pages[lru] += lru_nr_pages(page);
+	mod_node_page_state(node, NR_INACTIVE_ANON + lru, lru_nr_pages(page));
 }
 
 void lru_cache_add(struct pglist_data *node, struct page *page)
@@ -41,8 +48,8 @@ void del_page_from_lru(struct pglist_data *node, struct page *page)
 	list_del(&page->lru);
 	INIT_LIST_HEAD(&page->lru);
 	ClearPageFlag(page, PG_lru);
-	node->lruvec.nr_pages[lru]--;
-	mod_node_page_state(node, NR_INACTIVE_ANON + lru, -1);
+	node->lruvec.nr_pages[lru] -= lru_nr_pages(page);
+	mod_node_page_state(node, NR_INACTIVE_ANON + lru, -lru_nr_pages(page));
 }
 
 static void activate_page(struct pglist_data *node, struct page *page)

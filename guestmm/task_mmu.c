@@ -5,6 +5,7 @@
 
 #include "task_mmu.h"
 #include "swap.h"
+#include "huge_memory.h"
 
 static void smaps_page_accumulate(struct mem_size_stats *mss, const struct page *page,
 				  uint64_t size, uint64_t pss, bool dirty, bool locked,
@@ -33,10 +34,9 @@ static void smaps_page_accumulate(struct mem_size_stats *mss, const struct page 
 	}
 }
 
-static void smaps_account(struct mem_size_stats *mss, const struct page *page, bool young,
-			  bool dirty, bool locked)
+static void smaps_account(struct mem_size_stats *mss, const struct page *page, uint64_t size,
+			  bool young, bool dirty, bool locked)
 {
-	uint64_t size = PAGE_SIZE;
 	int mapcount;
 
 	if (PageFlag(page, PG_anon)) {
@@ -72,6 +72,18 @@ void smap_gather_stats(struct vm_area_struct *vma, struct mem_size_stats *mss)
 		struct page *page;
 
 		if (!pte) {
+			pmd_t *pmd = mm_find_pmd(mm, addr);
+
+			/* Linux's smaps_pmd_entry: a THP counts whole, and as
+			 * AnonHugePages; the huge zero page not at all. */
+			if (pmd && pmd_trans_huge(*pmd) && !is_huge_zero_pmd(mm->node, *pmd)) {
+				page = pfn_to_page(mm->node, pmd_pfn(*pmd));
+				smaps_account(mss, page, HPAGE_PMD_SIZE, pmd->pmd & _PAGE_ACCESSED,
+					      pmd->pmd & _PAGE_DIRTY, locked);
+				mss->anonymous_thp += HPAGE_PMD_SIZE;
+				if (locked)
+					mss->locked += HPAGE_PMD_SIZE;
+			}
 			/* No PTE table: skip to the next one. */
 			addr = (addr | (PMD_SIZE - 1)) + 1 - PAGE_SIZE;
 			continue;
@@ -94,7 +106,7 @@ void smap_gather_stats(struct vm_area_struct *vma, struct mem_size_stats *mss)
 		/* vm_normal_page: the shared zero page is not the mapping's. */
 		if (PageFlag(page, PG_zero))
 			continue;
-		smaps_account(mss, page, pte_young(*pte), pte_dirty(*pte), locked);
+		smaps_account(mss, page, PAGE_SIZE, pte_young(*pte), pte_dirty(*pte), locked);
 		if (locked)
 			mss->locked += PAGE_SIZE;
 	}

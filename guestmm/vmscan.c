@@ -22,6 +22,7 @@
 #include "swap.h"
 #include "rmap.h"
 #include "filemap.h"
+#include "huge_memory.h"
 
 #define SWAP_CLUSTER_MAX 32
 #define MAX_MEMCG_RETRIES 5        /* Linux's MAX_RECLAIM_RETRIES in try_charge */
@@ -201,9 +202,14 @@ static enum page_references reclaim_page(struct pglist_data *node, struct page *
 	ref = sc->ignore_references ? PAGEREF_RECLAIM : page_check_references(node, page, sc);
 	if (ref != PAGEREF_RECLAIM)
 		return ref;
-
 	if (anon && !PageFlag(page, PG_swapcache)) {
-		if (!sc->may_swap || !add_to_swap(node, page))
+		if (!sc->may_swap)
+			return PAGEREF_ACTIVATE;
+		/* A THP is swapped as 512 pages: split it, then go on with
+		 * its first page (the others are on the inactive list now). */
+		if (PageFlag(page, PG_head) && split_huge_page(node, page, 0))
+			return PAGEREF_KEEP;
+		if (!add_to_swap(node, page))
 			return PAGEREF_ACTIVATE;
 	}
 	if (page_mapcount(page) > 0) {
@@ -312,8 +318,8 @@ void deactivate_page(struct pglist_data *node, struct page *page)
 	/* The tail of the inactive list: the next to be reclaimed. */
 	SetPageFlag(page, PG_lru);
 	list_add_tail(&page->lru, &node->lruvec.lists[page_lru(page)]);
-	node->lruvec.nr_pages[page_lru(page)]++;
-	mod_node_page_state(node, NR_INACTIVE_ANON + page_lru(page), 1);
+	node->lruvec.nr_pages[page_lru(page)] += 1UL << compound_order(page);
+	mod_node_page_state(node, NR_INACTIVE_ANON + page_lru(page), 1L << compound_order(page));
 }
 
 /* ---- balancing the lists ---- */
@@ -412,6 +418,8 @@ static void do_try_to_free_pages(struct pglist_data *node, struct scan_control *
 	bool nested = node->in_reclaim;
 
 	node->in_reclaim = true;
+	/* Linux's shrink_slab: the huge zero page, when unused. */
+	sc->nr_reclaimed += shrink_huge_zero_page(node);
 	for (sc->priority = DEF_PRIORITY; sc->priority >= 0; sc->priority--) {
 		shrink_node(node, sc);
 		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
@@ -501,6 +509,7 @@ void kswapd_run(struct pglist_data *node)
 	if (node->in_reclaim)
 		return;
 	node->in_reclaim = true;
+	reclaimed += shrink_huge_zero_page(node);
 	while (priority >= 0 && nr_free_pages(node) < node->wmark_pages[WMARK_HIGH]) {
 		unsigned long want = node->wmark_pages[WMARK_HIGH] - nr_free_pages(node);
 		struct scan_control sc = {

@@ -49,10 +49,15 @@
 	X(THP_FAULT_ALLOC, "thp_fault_alloc") \
 	X(THP_FAULT_FALLBACK, "thp_fault_fallback") \
 	X(THP_COLLAPSE_ALLOC, "thp_collapse_alloc") \
+	X(THP_COLLAPSE_ALLOC_FAILED, "thp_collapse_alloc_failed") \
 	X(THP_SPLIT_PAGE, "thp_split_page") \
+	X(THP_SPLIT_PMD, "thp_split_pmd") \
 	X(THP_ZERO_PAGE_ALLOC, "thp_zero_page_alloc") \
+	X(THP_ZERO_PAGE_ALLOC_FAILED, "thp_zero_page_alloc_failed") \
 	X(COMPACTSTALL, "compact_stall") \
+	X(COMPACTFAIL, "compact_fail") \
 	X(COMPACTSUCCESS, "compact_success") \
+	X(PGMIGRATE_SUCCESS, "pgmigrate_success") \
 	X(COW_FAULT, "cow_fault") /* not in Linux's vmstat; kept for reports */
 
 #define VMSTAT_ENUM(id, name) id,

@@ -765,9 +765,13 @@ static enum exec_error write_stack(struct exec_ctx *ctx)
 	table[w++] = 0;
 	mm->env_end = p;
 	memcpy(&table[w], ctx->auxv, (size_t)ctx->auxv_words * sizeof(uint64_t));
-	_Static_assert(AUXV_MAX_WORDS <= MM_SAVED_AUXV_WORDS, "saved_auxv holds the auxv");
-	memcpy(mm->saved_auxv, ctx->auxv, (size_t)ctx->auxv_words * sizeof(uint64_t));
-	mm->saved_auxv_words = ctx->auxv_words;
+	free(mm->saved_auxv);
+	mm->saved_auxv = malloc((size_t)ctx->auxv_words * sizeof(uint64_t));
+	mm->saved_auxv_words = 0;
+	if (mm->saved_auxv) {       /* without it, /proc/PID/auxv is just empty */
+		memcpy(mm->saved_auxv, ctx->auxv, (size_t)ctx->auxv_words * sizeof(uint64_t));
+		mm->saved_auxv_words = ctx->auxv_words;
+	}
 	err = put_bytes(ctx, ctx->sp, table, nr_words * sizeof(*table));
 out:
 	free(strings);

@@ -94,6 +94,15 @@ struct vmemu_config {
 	vmemu_sample_fn sample;    /* periodic samples (NULL: none) */
 	void *sample_ctx;
 	uint64_t sample_interval_ns; /* guest time between samples (default 10 ms) */
+	int thp;                   /* transparent huge pages: VMEMU_THP_* (default
+	                              VMEMU_THP_MADVISE, as Debian ships) */
+};
+
+/* vmemu_config.thp: /sys/kernel/mm/transparent_hugepage/enabled. */
+enum {
+	VMEMU_THP_MADVISE = 0,     /* THP only where madvise(MADV_HUGEPAGE) asks */
+	VMEMU_THP_ALWAYS = 1,      /* in every suitable anonymous mapping */
+	VMEMU_THP_NEVER = 2,
 };
 
 /* Fills cfg with the defaults. */

@@ -27,7 +27,9 @@
  *  - counters: rss_stat (anon, file, shmem, swap entries) equals the PTE
  *    walk; NR_ANON_MAPPED and NR_FILE_MAPPED count the mapped frames; slab
  *    frames are NR_SLAB_*.
- * THP leaves (PSE in a PMD) count once on their head frame; swap entries
+ * THP leaves (PSE in a PMD) count once on their head frame (512 pages of
+ * rss and NR_ANON_MAPPED), lie inside one VMA and map an order-9 compound
+ * page or the huge zero page; swap entries
  * are counted, their swap slots not checked (swap has its own owner).
  */
 #include <stdarg.h>
@@ -50,6 +52,7 @@ struct checker {
 	unsigned long n;              /* frames */
 	uint8_t *state;
 	int32_t *ptes;                /* PTEs (and PMD leaves) mapping each frame */
+	unsigned long huge_zero_leaves;
 	long tables;                  /* all mms */
 	/* the current mm's walk */
 	int mm_index;
@@ -382,9 +385,22 @@ static void walk_table(struct checker *c, pfn_t table_pfn, int level, uint64_t b
 				       (unsigned long long)e, level);
 				continue;
 			}
-			if (!vma_at(c, addr))
-				report(c, "mm %d: huge PMD at %#llx outside every VMA", c->mm_index,
+			if (!vma_at(c, addr) || !vma_at(c, addr + PMD_SIZE - PAGE_SIZE) ||
+			    vma_at(c, addr) != vma_at(c, addr + PMD_SIZE - PAGE_SIZE))
+				report(c, "mm %d: huge PMD at %#llx not inside one VMA", c->mm_index,
 				       (unsigned long long)addr);
+			/* The huge zero page: neither counted nor referenced. */
+			if (node->huge_zero_pfn && head == node->huge_zero_pfn) {
+				c->huge_zero_leaves++;
+				if (e & _PAGE_RW)
+					report(c, "mm %d: writable huge zero page at %#llx",
+					       c->mm_index, (unsigned long long)addr);
+				continue;
+			}
+			if (!PageFlag(pfn_to_page(node, head), PG_head) ||
+			    pfn_to_page(node, head)->private != HPAGE_PMD_ORDER)
+				report(c, "mm %d: huge PMD at %#llx maps pfn %#llx, not a THP",
+				       c->mm_index, (unsigned long long)addr, (unsigned long long)head);
 			c->ptes[head]++;
 			c->rss[counter_of(pfn_to_page(node, head))] += 1L << HPAGE_PMD_ORDER;
 			continue;
@@ -473,6 +489,12 @@ static void check_frames(struct checker *c)
 			report(c, "pfn %#llx: PG_buddy but on no free list", (unsigned long long)pfn);
 
 		expected = ptes;
+		/* The huge zero page's one reference is the node's. */
+		if (node->huge_zero_pfn && pfn == node->huge_zero_pfn)
+			expected = 1;
+		/* The swap cache holds one reference to its pages. */
+		if (PageFlag(page, PG_swapcache))
+			expected++;
 		if (!PageFlag(page, PG_anon) && page->mapping) {
 			m = mapping_index(c, page->mapping);
 			if (m < 0) {
@@ -494,8 +516,9 @@ static void check_frames(struct checker *c)
 			report(c, "pfn %#llx: mapcount %d, %d PTEs", (unsigned long long)pfn,
 			       page_mapcount(page), ptes);
 		if (page->_mapcount >= 0) {
+			/* A THP is NR_ANON_MAPPED's 512 pages. */
 			if (PageFlag(page, PG_anon))
-				anon_mapped++;
+				anon_mapped += PageFlag(page, PG_head) ? 1L << page->private : 1;
 			else
 				file_mapped++;
 		}
@@ -517,6 +540,9 @@ static void check_frames(struct checker *c)
 	if (free_frames + used != managed || free_frames != nr_free_pages(node))
 		report(c, "free %lu + used %lu != total %lu (NR_FREE_PAGES %lu)", free_frames, used,
 		       managed, nr_free_pages(node));
+	if (node->huge_zero_mappings != c->huge_zero_leaves)
+		report(c, "huge_zero_mappings %lu, %lu leaves map the huge zero page",
+		       node->huge_zero_mappings, c->huge_zero_leaves);
 	if (node->stat.stat[NR_PAGETABLE] != c->tables)
 		report(c, "NR_PAGETABLE %ld, %ld tables reached", node->stat.stat[NR_PAGETABLE],
 		       c->tables);
@@ -526,6 +552,8 @@ static void check_frames(struct checker *c)
 	if (node->stat.stat[NR_FILE_MAPPED] != file_mapped)
 		report(c, "NR_FILE_MAPPED %ld, %ld file frames mapped",
 		       node->stat.stat[NR_FILE_MAPPED], file_mapped);
+	/* Swap-cache pages are file pages too, as on Linux. */
+	file_pages += node->stat.stat[NR_SWAPCACHE];
 	if (node->stat.stat[NR_FILE_PAGES] != file_pages)
 		report(c, "NR_FILE_PAGES %ld, address spaces hold %ld",
 		       node->stat.stat[NR_FILE_PAGES], file_pages);

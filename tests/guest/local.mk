@@ -26,7 +26,8 @@ TESTS += $(GUEST_SAMPLE_TESTS)
 PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
 	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test \
 	tests/guest/vmemu-check.test tests/guest/timeline.test tests/guest/readonly.test \
-	tests/guest/inject.test
+	tests/guest/inject.test \
+	tests/guest/thp.test
 TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
 TESTS += tests/guest/busybox-applets.test
@@ -85,7 +86,7 @@ EXTRA_DIST += \
 	$(GUEST_SAMPLE_TESTS) \
 	tests/guest/compare.sh \
 	$(PRESSURE_TESTS) tests/guest/pressure.sh \
-	samples/memhog.c samples/oom_pair.c \
+	samples/memhog.c samples/oom_pair.c samples/thp.c \
 	samples/hello.c \
 	samples/exit_status.c \
 	samples/mm_ops.c \
