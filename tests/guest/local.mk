@@ -26,7 +26,7 @@ TESTS += $(GUEST_SAMPLE_TESTS)
 PRESSURE_TESTS = tests/guest/pressure-swap.test tests/guest/pressure-oom.test \
 	tests/guest/pressure-oom-adj.test tests/guest/pressure-memcg.test \
 	tests/guest/vmemu-check.test tests/guest/timeline.test tests/guest/readonly.test \
-	tests/guest/inject.test \
+	tests/guest/inject.test tests/guest/pressure-file.test \
 	tests/guest/thp.test
 TESTS += $(PRESSURE_TESTS)
 # Debian's busybox-static applets, native against vmemu (SKIP without it).
@@ -103,6 +103,7 @@ EXTRA_DIST += \
 	samples/pagecache.c \
 	samples/procfs.c \
 	samples/readonly.c tests/guest/readonly.expected samples/inject.c \
+	samples/anon_vs_file.c \
 	$(HOST_TESTS) \
 	tests/guest/busybox-applets.test
 
