@@ -88,6 +88,7 @@ struct vmemu_machine {
 	unsigned long avenrun[3];       /* its averages, fixed point (procfs_sys.c) */
 	char *procfs_host_dir;          /* where /proc's directories are made (procfs_dir.c) */
 	uint64_t next_sample_ns;        /* cfg.sample's next due time, since boot (sample.c) */
+	int sample_requested;           /* vmemu_machine_request_sample: one now */
 	struct inject_state *inject;    /* cfg.inject's schedule (inject.c), or NULL */
 
 	/* The virtual clock (log.c, run.c): guest time consumed by executed

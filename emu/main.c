@@ -1,10 +1,13 @@
 /* The vmemu program: command-line handling over the public libvmemu API. */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -64,6 +67,9 @@ static void usage(FILE *out)
 		"      --report-maps     add each process's smaps, VMA by VMA (implies --report)\n"
 		"      --report-interval=DURATION  also report the live processes every\n"
 		"                        DURATION of guest time (implies --report)\n"
+		"      --control=FIFO    read commands from FIFO (made if missing) while\n"
+		"                        the guest runs: a line 'report' writes a live\n"
+		"                        report (implies --report)\n"
 		"  -v, --verbose         report unknown syscalls and other notices\n"
 		"  -h, --help            display this help and exit\n"
 		"  -V, --version         output version information and exit\n"
@@ -467,14 +473,16 @@ static void report_live_process(void *ctx, const struct vmemu_process_info *p)
 	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r.status.maj_flt);
 }
 
-static void report_live(struct report_state *rs, vmemu_machine *m)
+/* A live report: every --report-interval, or now when forced (--control). */
+static void report_live(struct report_state *rs, vmemu_machine *m, bool force)
 {
 	uint64_t now = vmemu_machine_uptime_ns(m);
 	struct live_ctx lc = { rs, (double)now / 1e6, NULL };
 
-	if (!rs->out || !rs->live_ns || now < rs->next_live_ns)
+	if (!rs->out || (!force && (!rs->live_ns || now < rs->next_live_ns)))
 		return;
-	rs->next_live_ns = (now / rs->live_ns + 1) * rs->live_ns;
+	if (rs->live_ns && now >= rs->next_live_ns)
+		rs->next_live_ns = (now / rs->live_ns + 1) * rs->live_ns;
 	if (rs->format == REPORT_JSON) {
 		json_t *sample = json_object();
 
@@ -497,7 +505,69 @@ struct samplers {
 	struct cli_events *ce;
 	struct report_state *rs;
 	uint64_t timeline_ns, next_timeline_ns;
+	int report_now;             /* --control asked for a report (atomic) */
 };
+
+/* --control=FIFO: a thread reads commands, one per line: "report" asks
+ * for a live report at the machine's next scheduling point, into the
+ * --report output; other lines are ignored. No signal of the guest's is
+ * used for this. */
+struct control {
+	int fd;
+	vmemu_machine *m;
+	struct samplers *sp;
+};
+
+static void *control_thread(void *arg)
+{
+	struct control *c = arg;
+	char buf[256], line[64];
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(c->fd, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR)) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = buf[i];
+				continue;
+			}
+			line[len] = 0;
+			len = 0;
+			if (!strcmp(line, "report")) {
+				__atomic_store_n(&c->sp->report_now, 1, __ATOMIC_SEQ_CST);
+				vmemu_machine_request_sample(c->m);
+			}
+		}
+	}
+	return NULL;
+}
+
+static int control_start(struct control *c, const char *path)
+{
+	pthread_t th;
+	sigset_t all, old;
+	int r;
+
+	if (mkfifo(path, 0600) < 0 && errno != EEXIST)
+		return -1;
+	/* O_RDWR: the open does not wait for a writer, and the last writer
+	 * closing is no end of file. */
+	c->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (c->fd < 0)
+		return -1;
+	/* The thread takes no host signal: they are the machine's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&th, NULL, control_thread, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r) {
+		errno = r;
+		return -1;
+	}
+	pthread_detach(th);
+	return 0;
+}
 
 static void on_sample(void *ctx, vmemu_machine *m)
 {
@@ -508,7 +578,7 @@ static void on_sample(void *ctx, vmemu_machine *m)
 		sp->next_timeline_ns = (now / sp->timeline_ns + 1) * sp->timeline_ns;
 		cli_timeline_sample(sp->ce, m);
 	}
-	report_live(sp->rs, m);
+	report_live(sp->rs, m, __atomic_exchange_n(&sp->report_now, 0, __ATOMIC_SEQ_CST));
 }
 
 /* The end of the run: the system summary (and, in JSON, the document).
@@ -589,12 +659,14 @@ int main(int argc, char **argv)
 	enum { OPT_ROOT = 256, OPT_DET, OPT_SEED, OPT_STRACE, OPT_TRACE, OPT_NET, OPT_TIMEOUT,
 	       OPT_SWAP, OPT_SWAPPINESS, OPT_SWAP_LEVEL, OPT_OOM_ADJ, OPT_MEMCG, OPT_THP,
 	       OPT_REPORT, OPT_REPORT_FORMAT, OPT_TRACE_FILE, OPT_TIMELINE, OPT_TIMELINE_INTERVAL,
-	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL, OPT_READ_ONLY, OPT_INJECT };
+	       OPT_EXPECT, OPT_REPORT_MAPS, OPT_REPORT_INTERVAL, OPT_READ_ONLY, OPT_INJECT,
+	       OPT_CONTROL };
 	static const struct option longopts[] = {
 		{ "mem", required_argument, NULL, 'm' },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 		{ "inject", required_argument, NULL, OPT_INJECT },
+		{ "control", required_argument, NULL, OPT_CONTROL },
 		{ "deterministic", no_argument, NULL, OPT_DET },
 		{ "seed", required_argument, NULL, OPT_SEED },
 		{ "strace", no_argument, NULL, OPT_STRACE },
@@ -636,7 +708,8 @@ int main(int argc, char **argv)
 	struct samplers sp = { .ce = &ce, .rs = &rs };
 	struct cli_expect *expects = NULL;
 	size_t nexpects = 0;
-	const char *timeline_path = NULL;
+	const char *timeline_path = NULL, *control_path = NULL;
+	struct control ctl = { -1, NULL, NULL };
 	int expect_failed = 0;
 	bool exit_expected = false;
 
@@ -659,6 +732,10 @@ int main(int argc, char **argv)
 			break;
 		case OPT_READ_ONLY:
 			cfg.read_only = 1;
+			break;
+		case OPT_CONTROL:
+			control_path = optarg;
+			report = 1;
 			break;
 		case OPT_INJECT:
 			if (vmemu_inject_check(optarg)) {
@@ -741,6 +818,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s: invalid expectation '%s' (METRIC OP VALUE with METRIC "
 					"rss, majfault, pgfault, pswpin, pswpout, oom-kill or exit)\n",
 					progname, optarg);
+				free(expects);
 				return 2;
 			}
 			nexpects++;
@@ -880,14 +958,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (timeline_path || rs.live_ns) {
+	if (timeline_path || rs.live_ns || control_path) {
 		sp.timeline_ns = timeline_ns;
 		cfg.sample = on_sample;
 		cfg.sample_ctx = &sp;
 		cfg.sample_interval_ns = !timeline_path ? rs.live_ns : !rs.live_ns ? timeline_ns
 				       : timeline_ns < rs.live_ns ? timeline_ns : rs.live_ns;
+		/* --control alone: samples only on request. */
+		if (!cfg.sample_interval_ns)
+			cfg.sample_interval_ns = UINT64_MAX / 2;
 	}
-	if (rs.live_ns && rs.format == REPORT_JSON && !(rs.samples = json_array())) {
+	if ((rs.live_ns || control_path) && rs.format == REPORT_JSON &&
+	    !(rs.samples = json_array())) {
 		fprintf(stderr, "%s: out of memory\n", progname);
 		return 1;
 	}
@@ -900,6 +982,15 @@ int main(int argc, char **argv)
 		return rc == VMEMU_ERR_INVAL ? 2 : 1;
 	}
 	ce.machine = m;
+	if (control_path) {
+		ctl.m = m;
+		ctl.sp = &sp;
+		if (control_start(&ctl, control_path)) {
+			fprintf(stderr, "%s: %s: %s\n", progname, control_path, strerror(errno));
+			vmemu_machine_destroy(m);
+			return 2;
+		}
+	}
 	rc = vmemu_spawn(m, argv[optind], &argv[optind], environ, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "%s: %s: %s\n", progname, argv[optind], err);

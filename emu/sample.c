@@ -1,7 +1,9 @@
 /* Periodic samples for the machine's client (vmemu_config.sample): when
  * they are due on guest time, and what a sampler may read of the live
  * processes (vmemu_for_each_process). */
+#include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +17,22 @@ uint64_t vmemu_machine_uptime_ns(vmemu_machine *m)
 
 bool machine_sample_due(machine_t *m)
 {
-	return m->cfg.sample && vmemu_machine_uptime_ns(m) >= m->next_sample_ns;
+	return m->cfg.sample && (m->sample_requested ||
+				 vmemu_machine_uptime_ns(m) >= m->next_sample_ns);
+}
+
+/* Thread- and async-signal-safe: a flag and a write to the wake pipe. */
+void vmemu_machine_request_sample(vmemu_machine *m)
+{
+	int saved = errno;
+	char c = 0;
+
+	if (!m)
+		return;
+	__atomic_store_n(&m->sample_requested, 1, __ATOMIC_SEQ_CST);
+	if (m->have_wake_pipe && write(m->wake_pipe[1], &c, 1) < 0)
+		(void)0;     /* full: a wake-up is pending anyway */
+	errno = saved;
 }
 
 void machine_sample(machine_t *m)
@@ -26,9 +43,11 @@ void machine_sample(machine_t *m)
 		return;
 	if (!step)
 		step = 10000000ULL;
+	__atomic_store_n(&m->sample_requested, 0, __ATOMIC_SEQ_CST);
 	/* The next one on the interval's grid (samples missed while the
 	 * guest slept on the host are not made up for). */
-	m->next_sample_ns = (now / step + 1) * step;
+	if (now >= m->next_sample_ns)
+		m->next_sample_ns = (now / step + 1) * step;
 	m->cfg.sample(m->cfg.sample_ctx, m);
 }
 

@@ -141,6 +141,10 @@ vmemu_node *vmemu_machine_node(vmemu_machine *m);
 /* Calls fn for each live guest process (one with an address space), in
  * pid order. 0, or VMEMU_ERR_NOMEM. */
 int vmemu_for_each_process(vmemu_machine *m, vmemu_process_fn fn, void *ctx);
+/* Thread- and async-signal-safe, callable while vmemu_run runs: asks for
+ * a cfg.sample call at the machine's next scheduling point, whatever the
+ * interval (the vmemu program's --control=FIFO "report"). */
+void vmemu_machine_request_sample(vmemu_machine *m);
 /* Guest time since the machine was made, in ns (the virtual clock in
  * deterministic runs, else the host's monotonic clock). */
 uint64_t vmemu_machine_uptime_ns(vmemu_machine *m);

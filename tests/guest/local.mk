@@ -49,7 +49,8 @@ HOST_TESTS = \
 	tests/guest/nondet.test \
 	tests/guest/footprint.test \
 	tests/guest/sockets-http.test \
-	tests/guest/net-policy.test
+	tests/guest/net-policy.test \
+	tests/guest/control.test
 TESTS += $(HOST_TESTS)
 # Dynamically linked programs built here with the host's cc: ld.so's
 # features (dlopen, TLS of modules, LD_PRELOAD, LD_LIBRARY_PATH, musl's
