@@ -702,7 +702,7 @@ bool procfs_is_generated(const char *p)
 {
 	static const char *const fixed[] = {
 		"/proc/cpuinfo", "/proc/meminfo", "/proc/vmstat", "/proc/stat", "/proc/uptime",
-		"/proc/loadavg", "/proc/swaps", "/proc/sys/vm/drop_caches", "/proc/sys/vm/swappiness",
+		"/proc/loadavg", "/proc/swaps", "/proc/zoneinfo", "/proc/sys/vm/drop_caches", "/proc/sys/vm/swappiness",
 		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
 		"/sys/devices/system/cpu/present",
 		"/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory.max",

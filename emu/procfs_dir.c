@@ -34,7 +34,8 @@ struct entry_list {
 
 /* The files of /proc itself and of every /proc/PID (procfs.c makes them). */
 static const char *const proc_files[] = {
-	"cpuinfo", "meminfo", "vmstat", "stat", "uptime", "loadavg", "swaps",
+	"cpuinfo", "meminfo", "vmstat", "stat", "uptime", "loadavg", "swaps", "zoneinfo",
+	"buddyinfo", "pagetypeinfo",
 };
 static const char *const pid_files[] = {
 	"maps", "smaps", "smaps_rollup", "status", "statm", "stat", "comm", "cmdline",

@@ -118,6 +118,42 @@ static void gen_stat(machine_t *m, struct strbuf *sb)
 		  (unsigned long long)btime, m->next_pid - 1, nr_running(m));
 }
 
+/* Linux's zoneinfo: each zone's free pages, watermarks (promo being high
+ * plus high - low, as 6.1 sets it) and sizes; the node's gauges of
+ * /proc/vmstat as "per-node stats" under the first zone. vmemu keeps no
+ * per-zone LRU or per-cpu pagesets, so those lines are left out; it has
+ * no lowmem reserve, so protection is 0 throughout. */
+static void gen_zoneinfo(machine_t *m, struct strbuf *sb)
+{
+	struct pglist_data *node = m->node;
+
+	for (int z = 0; z < node->nr_zones; z++) {
+		const struct zone *zone = &node->node_zones[z];
+		unsigned long high = zone->watermark[WMARK_HIGH], low = zone->watermark[WMARK_LOW];
+
+		sb_printf(sb, "Node 0, zone %8s\n", zone->name);
+		if (z == 0) {
+			const char *name;
+			int64_t v;
+
+			sb_printf(sb, "  per-node stats\n");
+			for (unsigned int i = 0; !vmemu_node_vmstat(m->mmu, i, &name, &v); i++)
+				if (!strncmp(name, "nr_", 3) && strcmp(name, "nr_free_pages"))
+					sb_printf(sb, "      %s %lld\n", name, (long long)v);
+		}
+		sb_printf(sb, "  pages free     %lu\n        boost    0\n        min      %lu\n"
+			      "        low      %lu\n        high     %lu\n        promo    %lu\n"
+			      "        spanned  %lu\n        present  %lu\n        managed  %lu\n"
+			      "        cma      0\n        protection: (0, 0, 0, 0, 0)\n"
+			      "      nr_free_pages %lu\n",
+			  zone->nr_free_pages, zone->watermark[WMARK_MIN], low, high,
+			  high + (high - low), zone->spanned_pages, zone->present_pages,
+			  zone->managed_pages, zone->nr_free_pages);
+		sb_printf(sb, "  node_unreclaimable:  0\n  start_pfn:           %lu\n",
+			  (unsigned long)zone->zone_start_pfn);
+	}
+}
+
 /* The swap device is vmemu's zram-like store in host memory. */
 static void gen_swaps(machine_t *m, struct strbuf *sb)
 {
@@ -211,6 +247,8 @@ int procfs_sys_generate(machine_t *m, const char *path, struct strbuf *sb)
 		gen_loadavg(m, sb);
 	else if (!strcmp(path, "/proc/swaps"))
 		gen_swaps(m, sb);
+	else if (!strcmp(path, "/proc/zoneinfo"))
+		gen_zoneinfo(m, sb);
 	else if (!strcmp(path, "/proc/sys/vm/swappiness"))
 		sb_printf(sb, "%d\n", m->node->swappiness);
 	else if (!strcmp(path, "/proc/sys/vm/drop_caches"))
