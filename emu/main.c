@@ -323,6 +323,20 @@ static json_t *smaps_json(const char *text)
 	return a;
 }
 
+/* A record's numbers in the text format, shared by the exit and live
+ * records. */
+static void report_numbers_text(FILE *out, const struct vmemu_process_report *r)
+{
+#define ROLLUP_TEXT(name, field) \
+	fprintf(out, "  %-16s%10llu kB\n", name ":", (unsigned long long)r->rollup.field);
+	ROLLUP_FIELDS(ROLLUP_TEXT)
+#undef ROLLUP_TEXT
+	fprintf(out, "  %-16s%10llu kB\n", "VmHWM:", (unsigned long long)r->status.vm_hwm);
+	fprintf(out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r->status.vm_pte);
+	fprintf(out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r->status.min_flt);
+	fprintf(out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r->status.maj_flt);
+}
+
 /* vmemu_config.report: a guest process exited. */
 static void report_process(void *ctx, const struct vmemu_process_report *r)
 {
@@ -343,14 +357,7 @@ static void report_process(void *ctx, const struct vmemu_process_report *r)
 	fprintf(rs->out, "process %d (%s), parent %d: ", r->pid, r->comm, r->ppid);
 	report_exit_text(rs->out, r->wait_status);
 	fputc('\n', rs->out);
-#define ROLLUP_TEXT(name, field) \
-	fprintf(rs->out, "  %-16s%10llu kB\n", name ":", (unsigned long long)r->rollup.field);
-	ROLLUP_FIELDS(ROLLUP_TEXT)
-#undef ROLLUP_TEXT
-	fprintf(rs->out, "  %-16s%10llu kB\n", "VmHWM:", (unsigned long long)r->status.vm_hwm);
-	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r->status.vm_pte);
-	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r->status.min_flt);
-	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r->status.maj_flt);
+	report_numbers_text(rs->out, r);
 	if (r->smaps) {
 		fprintf(rs->out, "  smaps:\n");
 		for (const char *l = r->smaps; *l;) {
@@ -463,14 +470,7 @@ static void report_live_process(void *ctx, const struct vmemu_process_info *p)
 	}
 	fprintf(rs->out, "live at %.3f ms: process %d (%s), parent %d\n", lc->t_ms, r.pid, r.comm,
 		r.ppid);
-#define ROLLUP_TEXT(name, field) \
-	fprintf(rs->out, "  %-16s%10llu kB\n", name ":", (unsigned long long)r.rollup.field);
-	ROLLUP_FIELDS(ROLLUP_TEXT)
-#undef ROLLUP_TEXT
-	fprintf(rs->out, "  %-16s%10llu kB\n", "VmHWM:", (unsigned long long)r.status.vm_hwm);
-	fprintf(rs->out, "  %-16s%10llu kB\n", "VmPTE:", (unsigned long long)r.status.vm_pte);
-	fprintf(rs->out, "  %-16s%10llu\n", "minflt:", (unsigned long long)r.status.min_flt);
-	fprintf(rs->out, "  %-16s%10llu\n", "majflt:", (unsigned long long)r.status.maj_flt);
+	report_numbers_text(rs->out, &r);
 }
 
 /* A live report: every --report-interval, or now when forced (--control). */

@@ -466,6 +466,30 @@ int filemap_write_and_wait(struct address_space *mapping)
 	return filemap_write_and_wait_range(mapping, 0, UINT64_MAX);
 }
 
+/* Takes page (at page->index) out of the cache, with the cache's reference
+ * and its counts (Linux's __filemap_remove_folio). PG_swapbacked stays, so
+ * that unmapping it later still counts it as the shmem page it was. */
+static void delete_from_page_cache(struct address_space *mapping, struct page *page)
+{
+	struct pglist_data *node = mapping->node;
+
+	radix_tree_delete(&mapping->i_pages, page->index);
+	if (PageFlag(page, PG_dirty)) {
+		ClearPageFlag(page, PG_dirty);
+		if (!PageFlag(page, PG_swapbacked))
+			mod_node_page_state(node, NR_FILE_DIRTY, -1);
+	}
+	ClearPageFlag(page, PG_uptodate);
+	ClearPageFlag(page, PG_host_stale);
+	ClearPageFlag(page, PG_readahead);
+	page->mapping = NULL;
+	mapping->nrpages--;
+	mod_node_page_state(node, NR_FILE_PAGES, -1);
+	if (PageFlag(page, PG_swapbacked))
+		mod_node_page_state(node, NR_SHMEM, -1);
+	put_page(node, page);
+}
+
 /*
  * Callers unmap the pages first (there is no file rmap yet to do it here);
  * a page still mapped only loses its place in the cache and is freed when
@@ -475,28 +499,13 @@ int filemap_write_and_wait(struct address_space *mapping)
 void truncate_inode_pages_range(struct address_space *mapping, uint64_t start,
 				uint64_t last)
 {
-	struct pglist_data *node = mapping->node;
 	uint64_t index = start;
 	struct page *page;
 
 	if (start > last)
 		return;
 	while ((page = radix_tree_next(mapping->i_pages, index, &index)) && index <= last) {
-		radix_tree_delete(&mapping->i_pages, index);
-		if (PageFlag(page, PG_dirty)) {
-			ClearPageFlag(page, PG_dirty);
-			if (!PageFlag(page, PG_swapbacked))
-				mod_node_page_state(node, NR_FILE_DIRTY, -1);
-		}
-		ClearPageFlag(page, PG_uptodate);
-		ClearPageFlag(page, PG_host_stale);
-		ClearPageFlag(page, PG_readahead);
-		page->mapping = NULL;
-		mapping->nrpages--;
-		mod_node_page_state(node, NR_FILE_PAGES, -1);
-		if (PageFlag(page, PG_swapbacked))
-			mod_node_page_state(node, NR_SHMEM, -1);
-		put_page(node, page);
+		delete_from_page_cache(mapping, page);
 		if (index == last)
 			break;          /* also keeps index from wrapping */
 		index++;
@@ -517,39 +526,22 @@ int filemap_write_page(struct address_space *mapping, struct page *page)
 	}
 	if (filemap_host_size(mapping, &size))
 		return -EIO;
-	if (PageFlag(page, PG_host_stale) && page->index * PAGE_SIZE < size) {
+	if (page->index * PAGE_SIZE < size) {
 		err = write_host_page(mapping, page, size);
 		if (err)
 			return err;
 		filemap_stamp(mapping);
 	}
 	ClearPageFlag(page, PG_host_stale);
-	ClearPageFlag(page, PG_dirty);
-	mod_node_page_state(mapping->node, NR_FILE_DIRTY, -1);
+	clear_page_dirty(mapping->node, page);
 	return 0;
 }
 
 void filemap_remove_page(struct address_space *mapping, struct page *page)
 {
-	struct pglist_data *node = mapping->node;
-
 	if (page->mapping != mapping || radix_tree_lookup(mapping->i_pages, page->index) != page)
 		return;
-	radix_tree_delete(&mapping->i_pages, page->index);
-	if (PageFlag(page, PG_dirty)) {
-		ClearPageFlag(page, PG_dirty);
-		if (!PageFlag(page, PG_swapbacked))
-			mod_node_page_state(node, NR_FILE_DIRTY, -1);
-	}
-	ClearPageFlag(page, PG_uptodate);
-	ClearPageFlag(page, PG_host_stale);
-	ClearPageFlag(page, PG_readahead);
-	page->mapping = NULL;
-	mapping->nrpages--;
-	mod_node_page_state(node, NR_FILE_PAGES, -1);
-	if (PageFlag(page, PG_swapbacked))
-		mod_node_page_state(node, NR_SHMEM, -1);
-	put_page(node, page);
+	delete_from_page_cache(mapping, page);
 }
 
 void truncate_inode_pages(struct address_space *mapping, uint64_t from_index)
